@@ -1,0 +1,4 @@
+// The steps of `courier tour`, in the order the chapter tells them. Each layer adds its own file here.
+import type { TourStep } from './step.ts';
+
+export const tourSteps: readonly TourStep[] = [];

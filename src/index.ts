@@ -1,0 +1,3 @@
+// The public API of courier-ipc. Each layer is also importable on its own (courier-ipc/net, …).
+export * from './errors.ts';
+export * from './net/index.ts';
