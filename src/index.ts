@@ -1,3 +1,4 @@
 // The public API of courier-ipc. Each layer is also importable on its own (courier-ipc/net, …).
 export * from './errors.ts';
 export * from './net/index.ts';
+export * from './marshal/index.ts';
