@@ -1,2 +1,8 @@
-// Public API of the net layer.
-export {};
+// Public API of the net layer: addresses, clocks, datagram endpoints (UDP), message streams (TCP), select.
+export { formatAddress, parseAddress, type Address, type AddressLike, type InetAddress, type IpcAddress, type Transport } from './address.ts';
+export { realClock, type Clock } from './clock.ts';
+export type { Datagram, DatagramEndpoint, DatagramStats } from './datagram.ts';
+export { select, type Selectable } from './select.ts';
+export { type SenderStats } from './sequencing.ts';
+export { bindUdp, MAX_UDP_PAYLOAD, UDP_DEFAULTS, UdpEndpoint, type SequencingOptions, type UdpOptions } from './udp.ts';
+export type { WaitOptions } from './wait.ts';
