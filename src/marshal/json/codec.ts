@@ -1,0 +1,67 @@
+/** The JSON codec: UTF-8 JSON text in and out, compiled once per schema into closure trees. */
+import { DecodeError } from '../../errors.ts';
+import { rootPath } from '../check.ts';
+import type { Codec, CodecOptions } from '../codec-types.ts';
+import type { Limits } from '../limits.ts';
+import { toDecodeError, toEncodeError } from '../located.ts';
+import type { Schema } from '../schema.ts';
+import { compileJsonReader } from './decode.ts';
+import { compileJsonWriter, indentJson } from './encode.ts';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Finds "position N" in V8's JSON.parse message, to report a byte offset and line. */
+function syntaxLocation(message: string, text: string): Record<string, number> {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return {};
+  const offset = Number(m[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { offset, line, column: offset - before.lastIndexOf('\n') };
+}
+
+export function jsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
+  const root = rootPath('name' in schema ? schema.name : undefined);
+  const write = compileJsonWriter(schema);
+  const read = compileJsonReader(schema);
+  return {
+    schema,
+    format: 'json',
+    encode(value: T): Uint8Array {
+      let text: string;
+      try {
+        text = write(value);
+      } catch (err) {
+        toEncodeError(err, root);
+      }
+      if (options.pretty) text = indentJson(text);
+      return encoder.encode(text);
+    },
+    decode(bytes: Uint8Array): T {
+      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0 });
+      if (bytes.length > limits.maxMessageBytes) {
+        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, limit: limits.maxMessageBytes });
+      }
+      let text: string;
+      try {
+        text = decoder.decode(bytes);
+      } catch {
+        // The fatal decoder throws a TypeError without a position; the offset is not worth a second scan.
+        throw new DecodeError('JSON input is not valid UTF-8', { offset: 0, path: root });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new DecodeError(`malformed JSON: ${message}`, { path: root, ...syntaxLocation(message, text) });
+      }
+      try {
+        return read(parsed) as T;
+      } catch (err) {
+        toDecodeError(err, root);
+      }
+    },
+  };
+}
