@@ -6,3 +6,7 @@ export { select, type Selectable } from './select.ts';
 export { type SenderStats } from './sequencing.ts';
 export { bindUdp, MAX_UDP_PAYLOAD, UDP_DEFAULTS, UdpEndpoint, type SequencingOptions, type UdpOptions } from './udp.ts';
 export type { WaitOptions } from './wait.ts';
+export { encodeFrame, FrameDecoder, FrameKind, FRAME_HEADER_BYTES } from './framing.ts';
+export type { MessageStream, SendOptions, StreamStats } from './stream.ts';
+export { STREAM_DEFAULTS, TcpMessageStream, type StreamOptions } from './tcp-stream.ts';
+export { connect, listen, Listener, LISTEN_DEFAULTS, type ListenerStats, type ListenOptions } from './tcp.ts';
