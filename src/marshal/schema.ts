@@ -347,7 +347,11 @@ export function unusedLabel(d: Schema, used: ReadonlySet<Label>): Label | undefi
   if (d.kind === 'boolean') return !used.has(false) ? false : !used.has(true) ? true : undefined;
   if (d.kind === 'enum') return d.values.find((v) => !used.has(v));
   if (d.kind === 'char') {
-    for (let c = 0; c < 256; c++) if (!used.has(String.fromCharCode(c))) return String.fromCharCode(c);
+    // Printable characters first, so the default label survives XML, which cannot carry most controls.
+    for (let i = 0; i < 256; i++) {
+      const c = String.fromCharCode((i + 0x20) % 256);
+      if (!used.has(c)) return c;
+    }
     return undefined;
   }
   const range = discriminatorRanges[d.kind];

@@ -131,6 +131,10 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
         header(w);
         encoder(value, w);
         return w.result();
+      } catch (err) {
+        // A DataView store past the capped buffer throws RangeError: the encoding exceeded maxMessageBytes.
+        if (err instanceof RangeError && w.buf.length >= limits.maxMessageBytes) throw w.tooLarge();
+        throw err;
       } finally {
         if (owned) busy = false;
       }

@@ -20,27 +20,37 @@ export class CdrWriter {
     /** Largest encoding allowed, in bytes; growing past it throws ERR_ENCODE. */
     readonly maxBytes: number,
   ) {
-    this.buf = new Uint8Array(initialBytes);
+    this.buf = new Uint8Array(Math.min(initialBytes, maxBytes));
     this.dv = new DataView(this.buf.buffer);
   }
 
-  /** Makes room for `n` more bytes after `pos`, doubling the buffer; ERR_ENCODE past `maxBytes`. */
+  /**
+   * Makes room for `n` more bytes after `pos`, doubling the buffer but never past `maxBytes`.
+   * Reservations are upper bounds (worst-case padding, 3 bytes per UTF-16 unit), so running into the
+   * cap is not yet an error: `result()` fails if the bytes really written did not fit.
+   */
   grow(n: number): void {
     const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    if (need > this.maxBytes) {
-      // A reservation is an upper bound (3 bytes per UTF-16 unit, worst-case padding), so only fail
-      // when even the bytes certainly needed cannot fit.
-      throw new EncodeError(`encoding exceeds maxMessageBytes (${this.maxBytes} bytes)`, { limit: this.maxBytes, size: need });
-    }
+    if (need <= this.buf.length || this.buf.length >= this.maxBytes) return;
     const next = new Uint8Array(Math.min(this.maxBytes, Math.max(need, this.buf.length * 2)));
-    next.set(this.buf.subarray(0, this.pos));
+    next.set(this.buf.subarray(0, Math.min(this.pos, this.buf.length)));
     this.buf = next;
     this.dv = new DataView(next.buffer);
   }
 
+  /** True when the encoding ran past `maxBytes` (writes beyond the capped buffer were dropped). */
+  get overflowed(): boolean {
+    return this.pos > this.buf.length;
+  }
+
+  /** The error for an encoding larger than `maxBytes`. */
+  tooLarge(): EncodeError {
+    return new EncodeError(`encoding exceeds maxMessageBytes (${this.maxBytes} bytes)`, { limit: this.maxBytes, size: this.pos });
+  }
+
   /** The bytes written so far, copied out so the buffer can be reused. */
   result(): Uint8Array {
+    if (this.overflowed) throw this.tooLarge();
     return this.buf.slice(0, this.pos);
   }
 
