@@ -15,7 +15,7 @@ export interface Typed<T> {
 }
 
 /** The value type a schema describes: `Infer<typeof personSchema>`. */
-export type Infer<S> = S extends Typed<infer T> ? T : never;
+export type Infer<S> = [S] extends [Typed<infer T>] ? (unknown extends T ? unknown : T) : unknown;
 
 /** Per-format annotations on a named type, field or case, e.g. `{ java: { className: 'x.Person' } }`. */
 export type Annotations = Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;

@@ -269,7 +269,9 @@ class Parser {
     do {
       this.annotations();
       if (this.peek('}')) break;
-      names.push(this.identifier('an enumerator'));
+      const n = this.identifier('an enumerator');
+      if (names.some((m) => m.text === n.text)) this.fail(`enum ${full} already has an enumerator '${n.text}'`, n);
+      names.push(n);
     } while (this.accept(','));
     this.expect('}');
     const schema = t.enum(
