@@ -1,5 +1,8 @@
 // Every `courier` subcommand, in the order `courier --help` lists them. Each file holds one command.
 import type { Command } from '../command.ts';
 import { tourCommand } from './tour.ts';
+import { encodeCommand } from './encode.ts';
+import { decodeCommand } from './decode.ts';
+import { schemaCommand } from './schema.ts';
 
-export const commands: readonly Command[] = [tourCommand];
+export const commands: readonly Command[] = [tourCommand, encodeCommand, decodeCommand, schemaCommand];

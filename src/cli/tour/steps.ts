@@ -1,4 +1,5 @@
 // The steps of `courier tour`, in the order the chapter tells them. Each layer adds its own file here.
 import type { TourStep } from './step.ts';
+import { marshalStep } from './marshal.ts';
 
-export const tourSteps: readonly TourStep[] = [];
+export const tourSteps: readonly TourStep[] = [marshalStep];

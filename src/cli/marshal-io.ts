@@ -1,0 +1,59 @@
+// Shared by the encode, decode and schema commands: load a type from an IDL file, read input whole.
+import { readFile } from 'node:fs/promises';
+import { codec, loadIdlFile, MARSHAL_DEFAULTS, type Encapsulation, type Format, type Schema } from '../marshal/index.ts';
+import { UsageError, type CommandIO } from './command.ts';
+
+const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json'];
+const encapsulations: readonly Encapsulation[] = ['none', 'corba', 'xcdr1', 'xcdr2'];
+
+/** The type `name` from the IDL file `file`; UsageError when a flag is missing. */
+export function loadType(file: string | undefined, name: string | undefined): Schema {
+  if (!file) throw new UsageError('--schema FILE is required (an IDL file)');
+  if (!name) throw new UsageError('--type NAME is required (a struct, union, enum or typedef in the IDL)');
+  return loadIdlFile(file).type(name);
+}
+
+export function parseFormat(text: string | undefined): Format {
+  if (text === undefined) throw new UsageError(`--format is required (${formats.join(', ')})`);
+  const f = formats.find((x) => x === text);
+  if (!f) throw new UsageError(`--format: '${text}' is not one of ${formats.join(', ')}`);
+  return f;
+}
+
+export function parseEncapsulation(text: string | undefined): Encapsulation | undefined {
+  if (text === undefined) return undefined;
+  const e = encapsulations.find((x) => x === text);
+  if (!e) throw new UsageError(`--encapsulation: '${text}' is not one of ${encapsulations.join(', ')}`);
+  return e;
+}
+
+/** Reads `--in FILE`, or standard input to its end, refusing more than maxMessageBytes. */
+export async function readInput(path: string | undefined, io: CommandIO): Promise<Uint8Array> {
+  const limit = MARSHAL_DEFAULTS.maxMessageBytes;
+  if (path !== undefined) {
+    const data = await readFile(path);
+    if (data.length > limit) throw new UsageError(`--in: ${path} is larger than ${limit} bytes`);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of io.stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += bytes.length;
+    if (size > limit) throw new UsageError(`standard input is larger than ${limit} bytes`);
+    chunks.push(bytes);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Writes bytes and resolves once the stream has taken them. */
+export function write(out: NodeJS.WritableStream, data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(data, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** The JSON codec a user types values in: courier's JSON conventions (int64 as strings, bytes base64). */
+export function jsonCodecFor(schema: Schema) {
+  return codec(schema, 'json', { pretty: true });
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'courier-cli-'));
+const idl = join(dir, 'person.idl');
+writeFileSync(idl, 'module Demo {\n  struct Person { string name; string place; long year; long long id; };\n};\n');
+const smith = '{"name":"Smith","place":"London","year":1984,"id":"9007199254740993"}';
+
+async function run(argv: string[], input: string | Uint8Array = ''): Promise<{ code: number; out: Buffer; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const code = await main(argv, { stdin: Readable.from([Buffer.from(input)]), stdout, stderr });
+  return { code, out: Buffer.concat(out), err: Buffer.concat(err).toString() };
+}
+
+test('courier encode writes CDR bytes and courier decode prints the value back as JSON', async () => {
+  const enc = await run(['encode', '--schema', idl, '--type', 'Person', '--format', 'cdr'], smith);
+  assert.equal(enc.code, 0, enc.err);
+  assert.equal(enc.out.subarray(0, 12).toString('hex'), '00000006536d697468000000');
+  const dec = await run(['decode', '--schema', idl, '--type', 'Demo::Person', '--format', 'cdr'], enc.out);
+  assert.equal(dec.code, 0, dec.err);
+  assert.deepEqual(JSON.parse(dec.out.toString()), JSON.parse(smith));
+});
+
+test('every format and framing round-trips through the command line, --in included', async () => {
+  for (const [format, extra] of [['cdr-le', ['--encapsulation', 'xcdr1']], ['xml', ['--pretty']], ['json', []], ['cdr', ['--encapsulation', 'corba']]] as const) {
+    const enc = await run(['encode', '--schema', idl, '--type', 'Person', '--format', format, ...extra], smith);
+    assert.equal(enc.code, 0, enc.err);
+    const file = join(dir, `p.${format}`);
+    writeFileSync(file, enc.out);
+    const decodeExtra = extra[0] === '--encapsulation' ? extra : [];
+    const dec = await run(['decode', '--schema', idl, '--type', 'Person', '--format', format, '--in', file, ...decodeExtra]);
+    assert.equal(dec.code, 0, dec.err);
+    assert.deepEqual(JSON.parse(dec.out.toString()), JSON.parse(smith), format);
+  }
+});
+
+test('courier schema --xsd prints the XML Schema of the type', async () => {
+  const r = await run(['schema', '--xsd', '--schema', idl, '--type', 'Person', '--namespace', 'urn:x']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out.toString(), /targetNamespace="urn:x"[\s\S]*<xs:element name="id" type="xs:long"\/>/);
+});
+
+test('errors are one line on standard error with a non-zero exit', async () => {
+  const cases: [string[], string, number, RegExp][] = [
+    [['encode', '--schema', idl, '--type', 'Person', '--format', 'cdr'], '{"name":1}', 1, /^courier encode: ERR_DECODE: .*person\.name/],
+    [['encode', '--schema', idl, '--type', 'Person', '--format', 'yaml'], smith, 2, /--format: 'yaml' is not one of/],
+    [['encode', '--schema', idl, '--format', 'cdr'], smith, 2, /--type NAME is required/],
+    [['encode', '--schema', idl, '--type', 'Nobody', '--format', 'cdr'], smith, 1, /ERR_SCHEMA: no type 'Nobody'/],
+    [['decode', '--schema', idl, '--type', 'Person', '--format', 'cdr'], 'garbage', 1, /ERR_DECODE: .*at byte 0/],
+    [['decode', '--schema', join(dir, 'missing.idl'), '--type', 'Person', '--format', 'cdr'], '', 1, /ERR_PARSE: cannot read IDL file/],
+    [['schema', '--schema', idl, '--type', 'Person'], '', 2, /exactly one of --xsd or --tree/],
+    [['encode', '--bogus'], '', 2, /Unknown option '--bogus'/],
+  ];
+  for (const [argv, input, code, pattern] of cases) {
+    const r = await run(argv, input);
+    assert.equal(r.code, code, `${argv.join(' ')}: ${r.err}`);
+    assert.match(r.err, pattern);
+    assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  }
+});
+
+test('--help of each command shows an example', async () => {
+  for (const name of ['encode', 'decode', 'schema']) {
+    const r = await run([name, '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out.toString(), new RegExp(`Example:\\n[\\s\\S]*courier ${name} --`));
+  }
+});
+
+test('the tour step shows the Person in CDR with its padding, XML and JSON, decoded back', async () => {
+  const r = await run(['tour', '--list']);
+  const n = r.out.toString().split('\n').findIndex((l) => l.includes('External data representation')) + 1;
+  assert.ok(n > 0, r.out.toString());
+  const step = await run(['tour', '--step', String(n)]);
+  assert.equal(step.code, 0, step.err);
+  const text = step.out.toString();
+  assert.match(text, /68 00 ·· ··\s+"h\\0", then 2 padding bytes/);
+  assert.match(text, /<Person xmlns="urn:courier-ipc:marshal"><name>Smith<\/name>/);
+  assert.equal(text.match(/decoded back/g)?.length, 3);
+});
