@@ -59,18 +59,51 @@ export function writeUtf8(buf: Uint8Array, pos: number, s: string): number {
  * so the caller can raise ERR_DECODE with its own offset and path.
  */
 export function readUtf8(buf: Uint8Array, start: number, len: number): string | undefined {
-  if (len < 24) {
-    let s = '';
+  if (len <= 16) {
+    const end = start + len;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c === 0 || c >= 0x80) return slowRead(buf, start, len);
+    }
+    // Whole short ASCII strings in one fromCharCode call: no intermediate strings, no decoder call.
+    const b = buf;
+    const s = start;
+    switch (len) {
+      case 0:
+        return '';
+      case 1:
+        return fromCharCode(b[s]!);
+      case 2:
+        return fromCharCode(b[s]!, b[s + 1]!);
+      case 3:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!);
+      case 4:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+      case 5:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+      case 6:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+      case 7:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+      case 8:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!);
+      default:
+        return fromCharCode(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!, b[s + 7]!) + readUtf8(b, s + 8, len - 8)!;
+    }
+  }
+  if (len <= 64) {
+    let out = '';
     for (let i = start, e = start + len; i < e; i++) {
       const c = buf[i]!;
-      if (c >= 0x80) return slowRead(buf, start, len);
-      if (c === 0) return undefined;
-      s += String.fromCharCode(c);
+      if (c === 0 || c >= 0x80) return slowRead(buf, start, len);
+      out += fromCharCode(c);
     }
-    return s;
+    return out;
   }
   return slowRead(buf, start, len);
 }
+
+const fromCharCode = String.fromCharCode;
 
 function slowRead(buf: Uint8Array, start: number, len: number): string | undefined {
   const bytes = buf.subarray(start, start + len);

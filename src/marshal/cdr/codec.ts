@@ -21,14 +21,6 @@ const XCDR2_LE = 0x07;
 const XCDR2_BE_ALT = 0x10;
 const XCDR2_LE_ALT = 0x11;
 
-interface Frame {
-  readonly littleEndian: boolean;
-  readonly origin: number;
-  readonly start: number;
-  readonly align8: number;
-  /** Trailing bytes the frame allows after the value (XCDR options may declare end padding). */
-  readonly slack: number;
-}
 
 /**
  * XCDR1 has no plain representation of an optional member, and XCDR2 precedes collections of
@@ -63,7 +55,7 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
     if (!d) {
       d = codegen
         ? compileDecoder(schema, root, le, a8, limits.maxSequenceLength)
-        : (buf, _dv, pos, origin, out) => {
+        : (buf, pos, origin, out) => {
             const r = new CdrReader(buf, pos, le, origin, a8);
             const v = readValue(r, schema, root, limits.maxSequenceLength);
             out.pos = r.pos;
@@ -73,7 +65,6 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
     }
     return d;
   };
-  if (codegen) decoderFor(littleEndian, align8);
 
   const header = (w: CdrWriter): void => {
     w.littleEndian = littleEndian;
@@ -99,25 +90,40 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
   let busy = false;
   const out = { pos: 0 };
 
-  const frame = (bytes: Uint8Array): Frame => {
-    if (enc === 'none') return { littleEndian, origin: 0, start: 0, align8, slack: 0 };
+  // The frame of the last decode, in fields rather than a fresh object, so decode allocates nothing of its own.
+  let frameLe = littleEndian;
+  let frameOrigin = 0;
+  let frameStart = 0;
+  let frameAlign8 = align8;
+  let frameSlack = 0;
+
+  const frame = (bytes: Uint8Array): void => {
+    if (enc === 'none') return;
     if (enc === 'corba') {
       if (bytes.length < 1) throw new DecodeError('empty input: a CORBA encapsulation starts with its byte-order octet', { offset: 0 });
       const flag = bytes[0]!;
       if (flag > 1) throw new DecodeError(`encapsulation byte-order octet is ${flag}, expected 0 or 1`, { offset: 0 });
-      return { littleEndian: flag === 1, origin: 0, start: 1, align8: 8, slack: 0 };
+      frameLe = flag === 1;
+      frameStart = 1;
+      return;
     }
     if (bytes.length < 4) throw new DecodeError(`input of ${bytes.length} bytes is shorter than the 4-byte XCDR header`, { offset: 0 });
     const id = (bytes[0]! << 8) | bytes[1]!;
-    const slack = bytes[3]! & 3;
-    if (id === XCDR1_BE || id === XCDR1_LE) return { littleEndian: id === XCDR1_LE, origin: 4, start: 4, align8: 8, slack };
-    if (id === XCDR2_BE || id === XCDR2_LE || id === XCDR2_BE_ALT || id === XCDR2_LE_ALT) {
-      return { littleEndian: (id & 1) === 1, origin: 4, start: 4, align8: 4, slack };
+    frameSlack = bytes[3]! & 3;
+    frameOrigin = 4;
+    frameStart = 4;
+    frameLe = (id & 1) === 1;
+    if (id === XCDR1_BE || id === XCDR1_LE) frameAlign8 = 8;
+    else if (id === XCDR2_BE || id === XCDR2_LE || id === XCDR2_BE_ALT || id === XCDR2_LE_ALT) frameAlign8 = 4;
+    else {
+      throw new DecodeError(`XCDR representation 0x${id.toString(16).padStart(4, '0')} is not plain CDR/CDR2 (parameter-list and delimited forms are not supported)`, {
+        offset: 0,
+      });
     }
-    throw new DecodeError(`XCDR representation 0x${id.toString(16).padStart(4, '0')} is not plain CDR/CDR2 (parameter-list and delimited forms are not supported)`, {
-      offset: 0,
-    });
   };
+  let lastDecoder = decoderFor(littleEndian, align8);
+  let lastLe = littleEndian;
+  let lastAlign8 = align8;
 
   return {
     schema,
@@ -144,11 +150,15 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
       if (bytes.length > limits.maxMessageBytes) {
         throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, limit: limits.maxMessageBytes });
       }
-      const f = frame(bytes);
-      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const value = decoderFor(f.littleEndian, f.align8)(bytes, dv, f.start, f.origin, out);
+      frame(bytes);
+      if (frameLe !== lastLe || frameAlign8 !== lastAlign8) {
+        lastDecoder = decoderFor(frameLe, frameAlign8);
+        lastLe = frameLe;
+        lastAlign8 = frameAlign8;
+      }
+      const value = lastDecoder(bytes, frameStart, frameOrigin, out);
       const extra = bytes.length - out.pos;
-      if (extra > f.slack) throw new DecodeError(`${extra} unexpected bytes after the value at byte ${out.pos}`, { offset: out.pos, path: root });
+      if (extra > frameSlack) throw new DecodeError(`${extra} unexpected bytes after the value at byte ${out.pos}`, { offset: out.pos, path: root });
       // Unreachable for well-formed code paths: decoders never read past the end.
       if (extra < 0) throw new DecodeError('decoder read past the end of input', { offset: out.pos });
       return value as T;

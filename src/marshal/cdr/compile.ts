@@ -15,7 +15,7 @@ import type { CdrWriter } from './writer.ts';
 /** Writes one value at `w.pos` (the writer's origin and byte order already set). */
 export type CompiledEncoder = (value: unknown, w: CdrWriter) => void;
 /** Reads one value from `buf` at `pos`, aligning relative to `origin`; leaves the end offset in `out.pos`. */
-export type CompiledDecoder = (buf: Uint8Array, dv: DataView, pos: number, origin: number, out: { pos: number }) => unknown;
+export type CompiledDecoder = (buf: Uint8Array, pos: number, origin: number, out: { pos: number }) => unknown;
 
 /** A path as JS source: literal parts and index variables, rendered only inside failure branches. */
 type Path = readonly string[];
@@ -318,9 +318,22 @@ function badCount(path: string, at: number, n: number, max: number, least: numbe
   return decodeFail(path, at, `sequence count ${n} exceeds maxSequenceLength (${maxSequence})`, { limit: maxSequence });
 }
 
+/** A 16- or 32-bit integer read from `buf` at `pos` byte by byte: cheaper than a DataView call. */
+function intFromBytes(kind: 'int16' | 'uint16' | 'int32' | 'uint32', le: boolean): string {
+  const b = (i: number) => (i === 0 ? 'buf[pos]' : `buf[pos + ${i}]`);
+  if (kind === 'int16' || kind === 'uint16') {
+    const v = le ? `(${b(0)} | (${b(1)} << 8))` : `((${b(0)} << 8) | ${b(1)})`;
+    return kind === 'int16' ? `((${v} << 16) >> 16)` : v;
+  }
+  const v = le ? `(${b(0)} | (${b(1)} << 8) | (${b(2)} << 16) | (${b(3)} << 24))` : `((${b(0)} << 24) | (${b(1)} << 16) | (${b(2)} << 8) | ${b(3)})`;
+  return kind === 'int32' ? v : `(${v} >>> 0)`;
+}
+
 class DecoderGen {
   private readonly trunc: string;
   private readonly fail: string;
+  /** Whether the generated code needs a DataView (floats and 64-bit integers). */
+  usesView = false;
 
   constructor(
     readonly src: Source,
@@ -360,7 +373,14 @@ class DecoderGen {
       case 'int8':
         src.emit(`const ${r} = (buf[pos++] << 24) >> 24;`);
         return r;
+      case 'int16':
+      case 'uint16':
+      case 'int32':
+      case 'uint32':
+        src.emit(`const ${r} = ${intFromBytes(kind, src.le)}; pos += ${primitiveSize[kind]};`);
+        return r;
       default:
+        this.usesView = true;
         src.emit(`const ${r} = dv.${getter[kind]}(pos, ${src.le}); pos += ${primitiveSize[kind]};`);
         return r;
     }
@@ -383,12 +403,12 @@ class DecoderGen {
       this.need(`${n} * ${size}`, path);
       src.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`);
       const e = this.load(element.kind, index(path, i));
-      src.emit(`${a}.push(${e}); } }`);
+      src.emit(`${a}[${i}] = ${e}; } }`);
       return;
     }
     src.emit(`for (let ${i} = 0; ${i} < ${n}; ${i}++) {`);
     const e = this.value(element, index(path, i));
-    src.emit(`${a}.push(${e}); }`);
+    src.emit(`${a}[${i}] = ${e}; }`);
   }
 
   /** Emits code reading one value of `s`; returns the variable holding it. */
@@ -405,7 +425,7 @@ class DecoderGen {
         const utf8 = src.constant(readUtf8);
         this.align(4);
         this.need(4, path);
-        src.emit(`const ${len} = dv.getUint32(pos, ${src.le}); pos += 4;`);
+        src.emit(`const ${len} = ${intFromBytes('uint32', src.le)}; pos += 4;`);
         src.emit(
           `if (${len} === 0 || ${len} > end - pos || ${len} - 1 > ${s.maxLength ?? 'Infinity'} || buf[pos + ${len} - 1] !== 0) ${bad}(${pathExpr(path)}, pos - 4, ${len}, end - pos, ${s.maxLength ?? 'Infinity'});`,
         );
@@ -419,7 +439,7 @@ class DecoderGen {
         const bad = src.constant(badBytes);
         this.align(4);
         this.need(4, path);
-        src.emit(`const ${len} = dv.getUint32(pos, ${src.le}); pos += 4;`);
+        src.emit(`const ${len} = ${intFromBytes('uint32', src.le)}; pos += 4;`);
         src.emit(`if (${len} > end - pos || ${len} > ${s.maxLength ?? 'Infinity'}) ${bad}(${pathExpr(path)}, pos - 4, ${len}, end - pos, ${s.maxLength ?? 'Infinity'});`);
         src.emit(`${out} = buf.slice(pos, pos + ${len}); pos += ${len};`);
         break;
@@ -445,12 +465,14 @@ class DecoderGen {
         const n = this.primitive('uint32', path);
         const tooMany = least > 0 ? `${n} * ${least} > end - pos` : `${n} > ${this.maxSequence}`;
         src.emit(`if (${n} > ${max} || ${tooMany}) ${bad}(${pathExpr(path)}, pos - 4, ${n}, ${max}, ${least}, end - pos, ${this.maxSequence});`);
-        src.emit(`${out} = [];`);
+        // Preallocating is 3x faster than growing; the count is already known to fit the input, and
+        // past 65536 V8 would make a slow dictionary array, so larger lists grow as they are read.
+        src.emit(`${out} = ${n} <= 65536 ? new Array(${n}) : [];`);
         this.elements(s.element, out, n, path);
         break;
       }
       case 'array':
-        src.emit(`${out} = [];`);
+        src.emit(`${out} = ${s.length <= 65536 ? `new Array(${s.length})` : '[]'};`);
         this.elements(s.element, out, String(s.length), path);
         break;
       case 'optional': {
@@ -503,6 +525,8 @@ class DecoderGen {
 /** Compiles a decoder for `s` with a fixed byte order and 64-bit alignment. */
 export function compileDecoder(s: Schema, root: string, littleEndian: boolean, align8: number, maxSequence: number): CompiledDecoder {
   const src = new Source(littleEndian, align8);
-  const result = new DecoderGen(src, maxSequence).value(s, [lit(root)]);
-  return src.build<CompiledDecoder>(['buf', 'dv', 'pos', 'org', 'out'], 'const end = buf.length;', `out.pos = pos; return ${result};`);
+  const gen = new DecoderGen(src, maxSequence);
+  const result = gen.value(s, [lit(root)]);
+  const view = gen.usesView ? ' const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);' : '';
+  return src.build<CompiledDecoder>(['buf', 'pos', 'org', 'out'], `const end = buf.length;${view}`, `out.pos = pos; return ${result};`);
 }
