@@ -221,7 +221,7 @@ export const t = {
     const numbers = new Set<number>();
     let next = 1;
     for (const [fieldName, input] of Object.entries(fields)) {
-      if (!identifier.test(fieldName)) fail(`struct ${name}: field name '${fieldName}' is not an identifier`, { type: name });
+      if (!identifier.test(fieldName) || fieldName === '__proto__') fail(`struct ${name}: field name '${fieldName}' is not an identifier`, { type: name });
       const spec = isFieldSpec(input) ? input : { kind: 'field' as const, type: input };
       const number = spec.number ?? next;
       if (!(Number.isSafeInteger(number) && number >= 1 && number <= 536_870_911)) {
@@ -272,7 +272,7 @@ export const t = {
     let next = 1;
     let defaults = 0;
     for (const [caseName, spec] of Object.entries(cases)) {
-      if (!identifier.test(caseName)) fail(`union ${name}: case name '${caseName}' is not an identifier`, { type: name });
+      if (!identifier.test(caseName) || caseName === '__proto__') fail(`union ${name}: case name '${caseName}' is not an identifier`, { type: name });
       notOptional(spec.type, 'a union case');
       for (const label of spec.labels) {
         checkLabel(name, discriminator, label);

@@ -290,7 +290,8 @@ class Parser {
   private structBody(full: string, name: Token, annotations: Annotations | undefined): Schema {
     if (this.accept(':')) this.fail('struct inheritance is not supported', name);
     this.expect('{');
-    const fields: Record<string, FieldSpec> = {};
+    // No prototype, so a member named __proto__ is an ordinary key (and then refused by the builder).
+    const fields: Record<string, FieldSpec> = Object.create(null);
     let next = 1;
     while (!this.peek('}')) {
       if (this.tok.kind === 'eof') this.fail(`expected '}' to close struct ${full}`, name);
@@ -323,7 +324,7 @@ class Parser {
       this.fail(`a union discriminator must be an integer of up to 32 bits, char, boolean or an enum, not ${discriminator.kind}`, dAt);
     }
     this.expect('{');
-    const cases: Record<string, CaseSpec> = {};
+    const cases: Record<string, CaseSpec> = Object.create(null);
     while (!this.peek('}')) {
       if (this.tok.kind === 'eof') this.fail(`expected '}' to close union ${full}`, name);
       const labels: Label[] = [];
