@@ -55,7 +55,7 @@ for (const [format, options] of cases) {
         const c = codec(schema, format, { ...options, maxSequenceLength: 1 << 16 });
         decodesOrRejects((b) => c.decode(b), mutate(c.encode(value), ms));
       }),
-      { numRuns: 250 },
+      { numRuns: 1500 },
     );
   });
 }
@@ -65,6 +65,6 @@ test('random bytes give only ERR_DECODE in every format', () => {
     fc.property(schemaAndValue, fc.uint8Array({ maxLength: 64 }), ({ schema }, bytes) => {
       for (const format of ['cdr', 'cdr-le', 'xml', 'json'] as const) decodesOrRejects((b) => codec(schema, format).decode(b), bytes);
     }),
-    { numRuns: 150 },
+    { numRuns: 600 },
   );
 });

@@ -14,7 +14,7 @@ test('decode(encode(v)) equals v in every format, for random schemas and values 
         assert.deepStrictEqual(c.decode(c.encode(value)), value, format);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 1500 },
   );
 });
 
@@ -30,7 +30,7 @@ test('compiled and interpreted CDR give identical bytes and values, in both byte
         assert.deepStrictEqual(compiled.decode(bytes), value);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 1500 },
   );
 });
 
@@ -42,6 +42,6 @@ test('a CORBA encapsulation is read in the byte order its flag names, whatever t
       assert.deepStrictEqual(be.decode(le.encode(value)), value);
       assert.deepStrictEqual(le.decode(be.encode(value)), value);
     }),
-    { numRuns: 100 },
+    { numRuns: 400 },
   );
 });

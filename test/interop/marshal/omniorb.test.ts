@@ -105,6 +105,35 @@ test('omniORB and courier agree on CDR bytes for every IDL type, both byte order
     }
   });
 
+  await t.test('CORBA encapsulations: each side reads the other\'s, whatever byte order the flag names', () => {
+    const r = spawnSync(peer, ['encap']);
+    assert.equal(r.status, 0, r.stderr?.toString());
+    const theirs = new Uint8Array(r.stdout);
+    assert.equal(theirs[0], 1, 'omniORB on this host writes little-endian encapsulations');
+    // A reader built for big-endian honours the little-endian flag of the encapsulation.
+    assert.deepStrictEqual(codec(schema, 'cdr', { encapsulation: 'corba' }).decode(theirs), sample);
+    assert.deepStrictEqual(codec(schema, 'cdr-le', { encapsulation: 'corba' }).encode(sample as never), theirs);
+    const values = fc.sample(valueArb(schema), { numRuns: 20 });
+    const records: Buffer[] = [];
+    for (const v of values) {
+      for (const format of ['cdr', 'cdr-le'] as const) {
+        const bytes = codec(schema, format, { encapsulation: 'corba' }).encode(v as never);
+        const head = Buffer.from([2, 1, 0, 0, 0, 0]);
+        head.writeUInt32LE(bytes.length, 2);
+        records.push(head, Buffer.from(bytes));
+      }
+    }
+    const echo = spawnSync(peer, ['echo'], { input: Buffer.concat(records) });
+    assert.equal(echo.status, 0, echo.stderr?.toString());
+    let pos = 0;
+    for (const v of values.flatMap((x) => [x, x])) {
+      const len = echo.stdout.readUInt32LE(pos);
+      const got = new Uint8Array(echo.stdout.subarray(pos + 4, pos + 4 + len));
+      pos += 4 + len;
+      assert.deepStrictEqual(got, codec(schema, 'cdr-le', { encapsulation: 'corba' }).encode(v as never));
+    }
+  });
+
   await t.test('omniORB reads random values courier wrote, in either byte order, and writes them back identically', () => {
     const values = fc.sample(valueArb(schema), { numRuns: 60 });
     const records: Buffer[] = [];

@@ -1,7 +1,9 @@
 // omniORB side of the CDR interop test. "emit LE" marshals a fixed sample into a cdrMemoryStream and
 // writes its bytes; "echo" reads records (in-order octet, out-order octet, uint32 LE length, bytes)
 // from stdin, unmarshals each as Interop::Everything and marshals it again in the out order, writing
-// (uint32 LE length, bytes). Byte order flag: 1 little-endian, 0 big-endian.
+// (uint32 LE length, bytes). Byte order flag: 1 little-endian, 0 big-endian; an in-order octet of 2
+// means the record is a CORBA encapsulation (its first octet names its byte order) and the answer is
+// one too, in host order. "encap" writes the sample as a CORBA encapsulation (cdrEncapsulationStream).
 #include "interop.hh"
 #include <cstdio>
 #include <cstring>
@@ -60,21 +62,34 @@ int main(int argc, char** argv) {
       out.setByteSwapFlag(argc > 2 && std::string(argv[2]) == "LE");
       sample() >>= out;
       put(out.bufPtr(), out.bufSize());
+    } else if (mode == "encap") {
+      cdrEncapsulationStream out(4096, true);
+      sample() >>= out;
+      put(out.bufPtr(), out.bufSize());
     } else if (mode == "echo") {
       unsigned char head[6];
       while (get(head, 6)) {
         unsigned long len = head[2] | (head[3] << 8) | (head[4] << 16) | ((unsigned long)head[5] << 24);
         std::vector<unsigned char> data(len);
         if (len && !get(data.data(), len)) { fprintf(stderr, "truncated record\n"); return 1; }
-        cdrMemoryStream in;
-        in.put_octet_array(data.data(), len);
-        in.rewindInputPtr();
-        in.setByteSwapFlag(head[0] == 1);
         Interop::Everything v;
-        v <<= in;
-        if (in.checkInputOverrun(1, 1)) { fprintf(stderr, "omniORB left bytes unread\n"); return 3; }
-        cdrMemoryStream out(4096, true);  // zero-filled, so padding bytes compare equal
-        out.setByteSwapFlag(head[1] == 1);
+        if (head[0] == 2) {
+          cdrEncapsulationStream in(data.data(), len);
+          v <<= in;
+          if (in.checkInputOverrun(1, 1)) { fprintf(stderr, "omniORB left bytes unread\n"); return 3; }
+        } else {
+          cdrMemoryStream in;
+          in.put_octet_array(data.data(), len);
+          in.rewindInputPtr();
+          in.setByteSwapFlag(head[0] == 1);
+          v <<= in;
+          if (in.checkInputOverrun(1, 1)) { fprintf(stderr, "omniORB left bytes unread\n"); return 3; }
+        }
+        // Zero-filled, so padding bytes compare equal.
+        cdrEncapsulationStream encap(4096, true);
+        cdrMemoryStream plain(4096, true);
+        cdrMemoryStream& out = head[0] == 2 ? encap : plain;
+        if (head[0] != 2) out.setByteSwapFlag(head[1] == 1);
         v >>= out;
         unsigned long n = out.bufSize();
         unsigned char size[4] = { (unsigned char)n, (unsigned char)(n >> 8), (unsigned char)(n >> 16), (unsigned char)(n >> 24) };
@@ -82,7 +97,7 @@ int main(int argc, char** argv) {
         put(out.bufPtr(), n);
       }
     } else {
-      fprintf(stderr, "usage: peer emit LE|BE | peer echo\n");
+      fprintf(stderr, "usage: peer emit LE|BE | peer encap | peer echo\n");
       return 2;
     }
   } catch (CORBA::SystemException& e) {
