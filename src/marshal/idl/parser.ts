@@ -244,7 +244,9 @@ class Parser {
       return undefined;
     }
     const full = this.qualify(name.text);
-    const annotations = this.javaLike(notes);
+    // IDL annotations (@topic, @final, …) describe DDS behaviour, not the data layout; none is kept yet.
+    void notes;
+    const annotations: Annotations | undefined = undefined;
     let schema: Schema;
     try {
       if (kw.text === 'enum') schema = this.enumBody(full, annotations);
@@ -256,11 +258,6 @@ class Parser {
     }
     this.declare(name, { kind: 'type', schema });
     return schema;
-  }
-
-  /** Annotations courier keeps on the schema (none from IDL yet; a hook for per-format names). */
-  private javaLike(_notes: Annotation[]): Annotations | undefined {
-    return undefined;
   }
 
   private enumBody(full: string, annotations: Annotations | undefined): Schema {
@@ -380,17 +377,16 @@ class Parser {
   }
 
   private constant(): void {
-    const typeAt = this.tok;
     const type = this.typeSpec();
     const name = this.identifier('a constant name');
     this.expect('=');
     const at = this.tok;
     const value = this.constExpr();
     this.expect(';');
-    this.declare(name, { kind: 'const', value: this.coerce(type, value, at, typeAt) });
+    this.declare(name, { kind: 'const', value: this.coerce(type, value, at) });
   }
 
-  private coerce(type: Schema, v: ConstValue, at: Token, _typeAt: Token): ConstValue {
+  private coerce(type: Schema, v: ConstValue, at: Token): ConstValue {
     switch (type.kind) {
       case 'float32':
       case 'float64':

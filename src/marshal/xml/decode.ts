@@ -10,7 +10,7 @@ import { Located, relocate } from '../located.ts';
 import { isPrimitive, type Schema } from '../schema.ts';
 import { labelOk, planUnion } from '../union.ts';
 import type { XmlPull } from './pull.ts';
-import { parsePrimitive } from './text.ts';
+import { mismatchMessage, NOT_PARSED, parsePrimitive } from './text.ts';
 
 /** Reads the content and end tag of an element already entered (`empty` for `<x/>`). */
 export type XmlReader = (p: XmlPull, empty: boolean) => unknown;
@@ -29,9 +29,10 @@ export function compileXmlReader(s: Schema, ns: string): XmlReader {
   if (isPrimitive(s)) {
     const kind = s.kind;
     return (p, empty) => {
-      const r = parsePrimitive(kind, text(p, empty));
-      if ('error' in r) return p.fail(r.error);
-      return r.value;
+      const raw = text(p, empty);
+      const v = parsePrimitive(kind, raw);
+      if (v === NOT_PARSED) return p.fail(mismatchMessage(kind, raw));
+      return v;
     };
   }
   switch (s.kind) {

@@ -33,6 +33,8 @@ export class XmlPull {
   private scope: Scope = { defaultNs: '', prefixes: null, parent: null };
   /** Qualified names of the open elements, to check each end tag. */
   private readonly open: string[] = [];
+  /** The namespace scope of each open element's parent, restored at its end tag. */
+  private readonly scopes: Scope[] = [];
 
   constructor(
     readonly text: string,
@@ -124,16 +126,31 @@ export class XmlPull {
     return t.slice(start, this.i);
   }
 
-  private resolve(qname: string, scope: Scope): [ns: string, local: string] {
+  /** Namespace and local name of the last name resolved (fields, not a tuple: this runs per element). */
+  private resolvedNs = '';
+  private resolvedLocal = '';
+
+  private resolve(qname: string, scope: Scope): void {
     const colon = qname.indexOf(':');
-    if (colon < 0) return [scope.defaultNs, qname];
+    if (colon < 0) {
+      this.resolvedNs = scope.defaultNs;
+      this.resolvedLocal = qname;
+      return;
+    }
     const prefix = qname.slice(0, colon);
-    if (prefix === 'xml') return [XML_NS, qname.slice(colon + 1)];
+    this.resolvedLocal = qname.slice(colon + 1);
+    if (prefix === 'xml') {
+      this.resolvedNs = XML_NS;
+      return;
+    }
     for (let s: Scope | null = scope; s; s = s.parent) {
       const ns = s.prefixes?.get(prefix);
-      if (ns !== undefined) return [ns, qname.slice(colon + 1)];
+      if (ns !== undefined) {
+        this.resolvedNs = ns;
+        return;
+      }
     }
-    return this.fail(`namespace prefix '${prefix}' is not declared`);
+    this.fail(`namespace prefix '${prefix}' is not declared`);
   }
 
   /**
@@ -147,10 +164,18 @@ export class XmlPull {
     const save = this.i;
     this.i++;
     const q = this.name();
+    // Remember the name, so the `enter` that usually follows does not read it again.
+    this.peekedAt = save;
+    this.peekedName = q;
+    this.peekedEnd = this.i;
     this.i = save;
     const colon = q.indexOf(':');
     return colon < 0 ? q : q.slice(colon + 1);
   }
+
+  private peekedAt = -1;
+  private peekedName = '';
+  private peekedEnd = 0;
 
   /**
    * Reads the start tag of element `local` in namespace `ns`. Returns true if it was empty (`<x/>`),
@@ -161,12 +186,18 @@ export class XmlPull {
     const t = this.text;
     const at = this.i;
     if (t.charCodeAt(this.i + 1) === 0x2f) this.fail(`expected element <${local}>, found an end tag`);
-    this.i++;
-    const qname = this.name();
+    let qname: string;
+    if (this.peekedAt === at) {
+      qname = this.peekedName;
+      this.i = this.peekedEnd;
+    } else {
+      this.i++;
+      qname = this.name();
+    }
     let scope = this.scope;
     let declared: Map<string, string> | null = null;
     let defaultNs: string | undefined;
-    const attributes: [string, number][] = [];
+    let attributes: [string, number][] | null = null;
     for (;;) {
       const ws = this.i;
       while (isSpace(t.charCodeAt(this.i))) this.i++;
@@ -182,18 +213,21 @@ export class XmlPull {
       const value = this.attributeValue();
       if (attr === 'xmlns') defaultNs = value;
       else if (attr.startsWith('xmlns:')) (declared ??= new Map()).set(attr.slice(6), value);
-      else attributes.push([attr, attrAt]);
+      else (attributes ??= []).push([attr, attrAt]);
     }
     if (defaultNs !== undefined || declared) {
       scope = { defaultNs: defaultNs ?? scope.defaultNs, prefixes: declared, parent: scope };
     }
-    const [ens, elocal] = this.resolve(qname, scope);
-    if (elocal !== local) this.fail(`expected element <${local}>, found <${elocal}>`, at);
-    if (ens !== ns) this.fail(`element <${local}> is in namespace '${ens}', expected '${ns}'`, at);
-    for (const [attr, attrAt] of attributes) {
-      // Schema-instance attributes (xsi:schemaLocation, …) are hints for validators; anything else is
-      // not part of the element-per-field representation.
-      if (this.resolve(attr, scope)[0] !== XSI_NS) this.fail(`unexpected attribute ${attr}`, attrAt);
+    this.resolve(qname, scope);
+    if (this.resolvedLocal !== local) this.fail(`expected element <${local}>, found <${this.resolvedLocal}>`, at);
+    if (this.resolvedNs !== ns) this.fail(`element <${local}> is in namespace '${this.resolvedNs}', expected '${ns}'`, at);
+    if (attributes) {
+      for (const [attr, attrAt] of attributes) {
+        // Schema-instance attributes (xsi:schemaLocation, …) are hints for validators; anything else is
+        // not part of the element-per-field representation.
+        this.resolve(attr, scope);
+        if (this.resolvedNs !== XSI_NS) this.fail(`unexpected attribute ${attr}`, attrAt);
+      }
     }
     if (t.charCodeAt(this.i) === 0x2f) {
       if (t.charCodeAt(this.i + 1) !== 0x3e) this.fail("expected '/>'");
@@ -203,12 +237,10 @@ export class XmlPull {
     this.i++;
     if (++this.depth > this.maxDepth) this.fail(`elements nest deeper than maxDepth (${this.maxDepth})`);
     this.open.push(qname);
-    (this.scopes ??= []).push(this.scope);
+    this.scopes.push(this.scope);
     this.scope = scope;
     return false;
   }
-
-  private scopes: Scope[] | undefined;
 
   private attributeValue(): string {
     const t = this.text;
@@ -240,7 +272,7 @@ export class XmlPull {
     const expected = this.open.pop();
     if (qname !== expected) this.fail(`end tag </${qname}> does not match <${expected}>`, at);
     this.depth--;
-    this.scope = this.scopes!.pop()!;
+    this.scope = this.scopes.pop()!;
   }
 
   /** Reads the character content of the element just entered, then its end tag. */

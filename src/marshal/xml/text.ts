@@ -52,21 +52,39 @@ export function formatPrimitive(kind: PrimitiveKind, v: unknown): string {
   }
 }
 
-/** Parses a primitive's text per its XML Schema type; returns an error message instead of throwing. */
-export function parsePrimitive(kind: PrimitiveKind, text: string): { value: unknown } | { error: string } {
-  if (kind === 'char') {
-    return text.length === 1 && text.charCodeAt(0) <= 0xff ? { value: text } : { error: `expected ${expectation(kind)}, got ${JSON.stringify(text)}` };
-  }
-  const s = text.replace(space, '');
-  const bad = { error: `expected ${expectation(kind)}, got ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)}` };
+/** What `parsePrimitive` returns for text that is not a value of the kind. */
+export const NOT_PARSED: unique symbol = Symbol('not parsed');
+
+/** The message for text `parsePrimitive` refused. */
+export function mismatchMessage(kind: PrimitiveKind, text: string): string {
+  return `expected ${expectation(kind)}, got ${JSON.stringify(text.length > 40 ? text.slice(0, 40) + '…' : text)}`;
+}
+
+function isXmlSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}
+
+/** Strips XML whitespace from both ends (XSD whitespace collapse for non-string types). */
+export function trimXmlSpace(text: string): string {
+  if (text.length === 0 || (!isXmlSpace(text.charCodeAt(0)) && !isXmlSpace(text.charCodeAt(text.length - 1)))) return text;
+  return text.replace(space, '');
+}
+
+/**
+ * Parses a primitive's text per its XML Schema type; NOT_PARSED when the text is not such a value (a
+ * sentinel rather than a result object: this runs once per value on the hot path).
+ */
+export function parsePrimitive(kind: PrimitiveKind, text: string): unknown {
+  if (kind === 'char') return text.length === 1 && text.charCodeAt(0) <= 0xff ? text : NOT_PARSED;
+  const s = trimXmlSpace(text);
   switch (kind) {
     case 'boolean':
-      return s === 'true' || s === '1' ? { value: true } : s === 'false' || s === '0' ? { value: false } : bad;
+      return s === 'true' || s === '1' ? true : s === 'false' || s === '0' ? false : NOT_PARSED;
     case 'int64':
     case 'uint64': {
-      if (!integer.test(s)) return bad;
+      if (!integer.test(s)) return NOT_PARSED;
       const v = BigInt(s);
-      return primitiveOk(kind, v) ? { value: v } : bad;
+      return primitiveOk(kind, v) ? v : NOT_PARSED;
     }
     case 'float32':
     case 'float64': {
@@ -75,14 +93,14 @@ export function parsePrimitive(kind: PrimitiveKind, text: string): { value: unkn
       else if (s === 'INF' || s === '+INF') v = Infinity;
       else if (s === '-INF') v = -Infinity;
       else if (decimal.test(s)) v = Number(s);
-      else return bad;
-      if (kind === 'float64') return { value: v };
-      return float32Overflow(v) ? bad : { value: Math.fround(v) };
+      else return NOT_PARSED;
+      if (kind === 'float64') return v;
+      return float32Overflow(v) ? NOT_PARSED : Math.fround(v);
     }
     default: {
-      if (!integer.test(s) || s.length > 40) return bad;
+      if (s.length > 40 || !integer.test(s)) return NOT_PARSED;
       const v = Number(s);
-      return primitiveOk(kind, v) ? { value: Object.is(v, -0) ? 0 : v } : bad;
+      return primitiveOk(kind, v) ? (Object.is(v, -0) ? 0 : v) : NOT_PARSED;
     }
   }
 }
