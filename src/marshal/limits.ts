@@ -7,8 +7,9 @@ export const MARSHAL_DEFAULTS = Object.freeze({
   maxMessageBytes: 64 * 1024 * 1024,
   /** Deepest schema a codec compiles, and deepest XML element nesting a decoder reads. */
   maxDepth: 64,
-  /** Most elements in one sequence whose elements may take no bytes (a sequence of empty structs). */
-  maxSequenceLength: 16 * 1024 * 1024,
+  /** Most elements in one sequence whose elements may take no bytes (a sequence of empty structs): each
+   * still costs an object, so this bounds what a 4-byte count can make a decoder build. */
+  maxSequenceLength: 1024 * 1024,
   /** Namespace of the XML element-per-field representation, unless a codec names another. */
   xmlNamespace: 'urn:courier-ipc:marshal',
 });

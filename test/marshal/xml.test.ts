@@ -89,3 +89,10 @@ test('the XSD names a complex type per struct and lists enumerators', () => {
   assert.match(xsd, /<xs:enumeration value="green"\/>/);
   assert.match(xsd, /maxOccurs="4"/);
 });
+
+test('two different types with one name cannot share an XSD', () => {
+  const a = t.struct('Point', { x: t.int32() });
+  const b = t.struct('Point', { y: t.int32() });
+  assert.throws(() => generateXsd(t.struct('Pair', { a, b })), (e: unknown) => isCourierError(e, 'ERR_SCHEMA') && /both named Point/.test((e as Error).message));
+  assert.match(generateXsd(t.struct('Pair', { a, b: t.struct('Point', { x: t.int32() }) })), /<xs:complexType name="Point">/);
+});

@@ -236,7 +236,7 @@ class Parser {
   }
 
   /** struct/exception/union/enum definition (or forward declaration); returns the type. */
-  private constructed(notes: Annotation[]): Schema | undefined {
+  private constructed(_notes: Annotation[]): Schema | undefined {
     const kw = this.identifier();
     const name = this.identifier(`a ${kw.text} name`);
     if (kw.text !== 'enum' && kw.text !== 'exception' && this.peek(';')) {
@@ -244,8 +244,8 @@ class Parser {
       return undefined;
     }
     const full = this.qualify(name.text);
-    // IDL annotations (@topic, @final, …) describe DDS behaviour, not the data layout; none is kept yet.
-    void notes;
+    // Type annotations (@topic, @final, @appendable, …) describe DDS behaviour, not the data layout, so
+    // none is carried into the schema yet.
     const annotations: Annotations | undefined = undefined;
     let schema: Schema;
     try {

@@ -3,6 +3,7 @@
  * Xerces) can check courier's XML. Named structs and unions become named complex types, enums named
  * simple types (scoped IDL names joined with '.'); lists, bounded strings and chars are anonymous.
  */
+import { SchemaError } from '../../errors.ts';
 import { MARSHAL_DEFAULTS } from '../limits.ts';
 import { isPrimitive, type PrimitiveKind, type Schema } from '../schema.ts';
 import { escapeAttribute } from './text.ts';
@@ -77,9 +78,18 @@ export function generateXsd(schema: Schema, options: XsdOptions = {}): string {
     return inline ? `${indent}<xs:element name="${name}"${occurs}>${inline}</xs:element>\n` : `${indent}<xs:element name="${name}"${attr}${occurs}/>\n`;
   };
 
+  const defined = new Map<string, Schema>();
   function define(s: Schema & { kind: 'struct' | 'union' | 'enum' }): void {
     const name = xsdTypeName(s.name);
-    if (named.has(name)) return;
+    const prior = defined.get(name);
+    if (prior) {
+      // One XSD type per name: two different types sharing a name would make the XSD reject valid XML.
+      if (prior !== s && JSON.stringify(prior) !== JSON.stringify(s)) {
+        throw new SchemaError(`two different types are both named ${s.name}; XSD type names must be unique`, { type: s.name });
+      }
+      return;
+    }
+    defined.set(name, s);
     named.set(name, '');
     let body: string;
     if (s.kind === 'enum') {
