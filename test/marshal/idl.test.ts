@@ -136,3 +136,29 @@ test('DDS annotations are skipped, @optional and @id honoured', () => {
     ],
   );
 });
+
+test('ROS 2 generated IDL: nested modules, @verbatim annotations with concatenated text, includes, constants modules', () => {
+  const files: Record<string, string> = {
+    'builtin_interfaces/msg/Time.idl':
+      'module builtin_interfaces {\n  module msg {\n    @verbatim (language="comment", text=\n      "ROS Time." "\\n"\n      "See the design article.")\n' +
+      '    struct Time {\n      int32 sec;\n      uint32 nanosec;\n    };\n  };\n};\n',
+  };
+  const doc = parseIdl(
+    '#include "builtin_interfaces/msg/Time.idl"\nmodule geometry_msgs { module msg {\n  typedef double double__36[36];\n' +
+      '  module Pose_Constants { const uint8 FRAME_A = 1; };\n  struct Point { double x; double y; double z; };\n' +
+      '  struct Pose { builtin_interfaces::msg::Time stamp; @default (value="map") string frame_id; Point position; double__36 covariance; sequence<Point, 10> waypoints; };\n}; };\n',
+    {
+      file: 'geometry_msgs/msg/Pose.idl',
+      resolveInclude: (name) => (files[name] === undefined ? undefined : { file: name, text: files[name]! }),
+    },
+  );
+  const pose = doc.type('Pose') as Schema & { kind: 'struct' };
+  assert.deepEqual(
+    pose.fields.map((f) => describe(f.type)),
+    ['builtin_interfaces::msg::Time', 'string', 'geometry_msgs::msg::Point', 'float64[36]', 'sequence<geometry_msgs::msg::Point, 10>'],
+  );
+  assert.equal(doc.constants.get('geometry_msgs::msg::Pose_Constants::FRAME_A'), 1n);
+  const c = codec(pose, 'cdr-le', { encapsulation: 'xcdr1' });
+  const v = { stamp: { sec: 1, nanosec: 2 }, frame_id: 'map', position: { x: 1, y: 2, z: 3 }, covariance: Array<number>(36).fill(0.5), waypoints: [{ x: 0, y: 0, z: 0 }] };
+  assert.deepEqual(c.decode(c.encode(v as never)), v);
+});
