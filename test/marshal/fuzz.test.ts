@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
-import { codec, type CodecOptions, type Format } from '../../src/marshal/index.ts';
+import { codec, t, type CodecOptions, type Format } from '../../src/marshal/index.ts';
 import { schemaAndValue } from './arbitraries.ts';
 
 /** Decoding must succeed or fail with ERR_DECODE carrying a path; any other exception is a bug. */
@@ -67,4 +67,22 @@ test('random bytes give only ERR_DECODE in every format', () => {
     }),
     { numRuns: 600 },
   );
+});
+
+test('hostile length prefixes allocate nothing they claim', () => {
+  const Nested = t.struct('N', { names: t.sequence(t.string()), blobs: t.sequence(t.bytes()), grid: t.sequence(t.sequence(t.float64())), empties: t.sequence(t.struct('E', {})) });
+  const c = codec(Nested, 'cdr');
+  const before = process.memoryUsage();
+  for (let i = 0; i < 2000; i++) {
+    const b = new Uint8Array(16);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, i % 2 ? 1 : 0x7fffffff);
+    dv.setUint32(4, 0xffffffff - i);
+    dv.setUint32(8, 0x40000000 + i);
+    dv.setUint32(12, 0xfffffff0);
+    decodesOrRejects((x) => c.decode(x), b);
+  }
+  const after = process.memoryUsage();
+  const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  assert.ok(grown < 32 * 1024 * 1024, `memory grew by ${grown} bytes`);
 });

@@ -21,7 +21,6 @@ const XCDR2_LE = 0x07;
 const XCDR2_BE_ALT = 0x10;
 const XCDR2_LE_ALT = 0x11;
 
-
 /**
  * XCDR1 has no plain representation of an optional member, and XCDR2 precedes collections of
  * non-primitive elements with a delimiter header that courier does not write: refuse both up front
