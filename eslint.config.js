@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     // Plain .mjs scripts run on Node: name the globals they may use.
     files: ['**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },
   {
     rules: {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suite with node:test through tsx. Node 20's --test takes no globs, so this finds the
 // files itself. Usage: node scripts/test.mjs [DIR_OR_FILE ...]   (default: test/)
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,9 +19,19 @@ if (files.length === 0) {
   process.exit(1);
 }
 const reporter = process.stdout.isTTY ? [] : ['--test-reporter=spec'];
-const result = spawnSync(
+// A per-test timeout, and a limit for the whole run: a test file that leaves a socket open would
+// otherwise keep its process, and CI, waiting forever.
+const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...flags, ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=60000', ...reporter, ...flags, ...files],
   { stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+const limitMs = Number(process.env.COURIER_TEST_LIMIT_MS ?? 8 * 60_000);
+const limit = setTimeout(() => {
+  console.error(`test: the run exceeded ${limitMs / 1000} s; stopping it (a test left something open?)`);
+  child.kill('SIGKILL');
+}, limitMs);
+child.on('exit', (code, signal) => {
+  clearTimeout(limit);
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -10,3 +10,4 @@ export { encodeFrame, FrameDecoder, FrameKind, FRAME_HEADER_BYTES } from './fram
 export type { MessageStream, SendOptions, StreamStats } from './stream.ts';
 export { STREAM_DEFAULTS, TcpMessageStream, type StreamOptions } from './tcp-stream.ts';
 export { connect, listen, Listener, LISTEN_DEFAULTS, type ListenerStats, type ListenOptions } from './tcp.ts';
+export { DataItemReader, DataItemType, DataItemWriter, type DataItem, type DataItemTypeName } from './data-items.ts';
