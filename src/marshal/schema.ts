@@ -135,15 +135,20 @@ export interface CaseSpec<S extends Schema = Schema, L extends Label = Label> {
   readonly number?: number;
   readonly annotations?: Annotations;
 }
+type HasDefault<C> = true extends { [K in keyof C]: C[K] extends { isDefault: true } ? true : false }[keyof C] ? true : false;
 /**
  * A union's value: the case name, that case's value, and the discriminator when the case alone does not
- * determine it (a case with several labels, or the default case).
+ * determine it (a case with several labels, or the default case). A union without a default case may
+ * also hold no member at all (CORBA's implicit default): `{ case: null, discriminator }` with a
+ * discriminator no case names.
  */
-export type UnionValue<C> = {
-  [K in keyof C]: C[K] extends CaseSpec<infer S, infer L>
-    ? { case: K; value: Infer<S>; discriminator?: L | (C[K]['isDefault'] extends true ? Label : never) }
-    : never;
-}[keyof C];
+export type UnionValue<C> =
+  | {
+      [K in keyof C]: C[K] extends CaseSpec<infer S, infer L>
+        ? { case: K; value: Infer<S>; discriminator?: L | (C[K]['isDefault'] extends true ? Label : never) }
+        : never;
+    }[keyof C]
+  | (HasDefault<C> extends true ? never : { case: null; discriminator?: Label });
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const scopedName = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/;

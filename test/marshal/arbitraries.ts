@@ -123,7 +123,9 @@ export function valueArb(s: Schema): fc.Arbitrary<unknown> {
       return fc.option(valueArb(s.element), { nil: undefined });
     case 'union': {
       const plan = planUnion(s);
+      const empty = plan.emptyLabel === undefined ? [] : [fc.constant({ case: null, discriminator: plan.emptyLabel })];
       return fc.oneof(
+        ...empty,
         ...s.cases.map((c, i) => {
           const report = plan.reportDiscriminator[i];
           const label: fc.Arbitrary<Label | undefined> = !report

@@ -74,7 +74,8 @@ for (const codegen of [true, false]) {
     rejects(() => codec(t.boolean(), 'cdr', opts).decode(bytes('02')), /boolean octet is 2/);
     rejects(() => codec(t.enum('E', ['a', 'b']), 'cdr', opts).decode(bytes('00000002')), /no ordinal 2/);
     const u = t.union('U', t.int32(), { a: t.case([1], t.octet()) });
-    rejects(() => codec(u, 'cdr', opts).decode(bytes('00000002 00')), /selects no case/);
+    rejects(() => codec(u, 'cdr', opts).decode(bytes('00000002 00')), /1 unexpected bytes/);
+    assert.deepEqual(codec(u, 'cdr', opts).decode(bytes('00000002')), { case: null, discriminator: 2 });
     rejects(() => codec(t.string(3), 'cdr', opts).decode(bytes('00000005 61626364 00')), /exceeds its bound of 3/);
   });
 
@@ -124,4 +125,22 @@ test('a getter that encodes during encode gets its own buffer', () => {
   const decoded = c.decode(c.encode(outer));
   assert.equal(decoded.a, 'first');
   assert.equal(decoded.b, hex(c.encode(inner)));
+});
+
+test('a union without a default case may hold no member (CORBA implicit default), in every format', () => {
+  const U = t.union('U', t.int32(), { a: t.case([1], t.string()), b: t.case([2, 3], t.int32()) });
+  const empty = { case: null, discriminator: 7 } as const;
+  assert.equal(hex(codec(U, 'cdr').encode(empty)), '00000007');
+  assert.equal(hex(codec(U, 'cdr').encode({ case: null })), '00000000', 'the first free value when none is given');
+  assert.equal(new TextDecoder().decode(codec(U, 'json').encode(empty)), '{"case":null,"discriminator":7}');
+  assert.equal(new TextDecoder().decode(codec(U, 'xml').encode(empty)), '<U xmlns="urn:courier-ipc:marshal"><discriminator>7</discriminator></U>');
+  for (const format of ['cdr', 'cdr-le', 'xml', 'json'] as const) {
+    const c = codec(U, format);
+    assert.deepStrictEqual(c.decode(c.encode(empty)), empty);
+    assert.throws(() => c.encode({ case: null, discriminator: 2 }), /selects a case/);
+  }
+  const withDefault = t.union('D', t.boolean(), { a: t.case([true], t.int32()), d: t.defaultCase(t.int32()) });
+  assert.throws(() => codec(withDefault, 'cdr').encode({ case: null } as never), /has a default case/);
+  const full = t.union('F', t.boolean(), { a: t.case([true], t.int32()), b: t.case([false], t.int32()) });
+  assert.throws(() => codec(full, 'json').encode({ case: null } as never), /names every discriminator value/);
 });

@@ -505,7 +505,6 @@ class DecoderGen {
     } else if (isPrimitive(d)) {
       label = this.primitive(d.kind, path);
     } else throw new Error('unreachable: discriminator checked at schema build');
-    const shownLabel = src.constant(shown);
     src.emit(`switch (${label}) {`);
     s.cases.forEach((c, i) => {
       for (const l of c.labels) src.emit(`case ${JSON.stringify(l)}:`);
@@ -515,9 +514,8 @@ class DecoderGen {
       const report = plan.reportDiscriminator[i] ? `, discriminator: ${label}` : '';
       src.emit(`${out} = { case: ${lit(c.name)}, value: ${x}${report} }; break; }`);
     });
-    if (plan.defaultIndex < 0) {
-      src.emit(`default: ${this.failAt(path, 'pos', `'discriminator ' + ${shownLabel}(${label}) + ${lit(` selects no case of union ${s.name}`)}`)};`);
-    }
+    // No case and no default: CORBA's implicit default, a union holding no member.
+    if (plan.defaultIndex < 0) src.emit(`default: ${out} = { case: null, discriminator: ${label} };`);
     src.emit('}');
   }
 }

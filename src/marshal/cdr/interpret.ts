@@ -109,6 +109,7 @@ export function writeValue(w: CdrWriter, s: Schema, v: unknown, path: string): v
       const p = plan(s);
       const { index, label, value } = resolveUnion(p, v, path);
       writeLabel(w, s.discriminator, label);
+      if (index < 0) return;
       return writeValue(w, s.cases[index]!.type, value, `${path}.${s.cases[index]!.name}`);
     }
   }
@@ -196,10 +197,10 @@ export function readValue(r: CdrReader, s: Schema, path: string, maxSequence: nu
     }
     case 'union': {
       const p = plan(s);
-      const at = r.pos;
       const label = readLabel(r, s.discriminator, path);
       const index = p.byLabel.get(label) ?? p.defaultIndex;
-      if (index < 0) decodeFail(path, at, `discriminator ${shown(label)} selects no case of union ${s.name}`);
+      // No case and no default: CORBA's implicit default, a union holding no member.
+      if (index < 0) return unionValue(p, -1, label, undefined);
       const c = s.cases[index]!;
       return unionValue(p, index, label, readValue(r, c.type, `${path}.${c.name}`, maxSequence));
     }

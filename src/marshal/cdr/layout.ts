@@ -1,5 +1,6 @@
 /** Sizes the CDR codecs need to know ahead: primitive widths and the least bytes a value can take. */
 import type { PrimitiveKind, Schema } from '../schema.ts';
+import { planUnion } from '../union.ts';
 
 /** Bytes of each primitive in CDR (enum is 4, as a uint32 ordinal). */
 export const primitiveSize: Readonly<Record<PrimitiveKind, number>> = {
@@ -37,7 +38,8 @@ export function minSize(s: Schema): number {
     case 'struct':
       return s.fields.reduce((n, f) => n + minSize(f.type), 0);
     case 'union':
-      return minSize(s.discriminator) + Math.min(...s.cases.map((c) => minSize(c.type)));
+      // A union that may hold no member (no default, a free discriminator value) is its discriminator alone.
+      return minSize(s.discriminator) + (planUnion(s).emptyLabel !== undefined ? 0 : Math.min(...s.cases.map((c) => minSize(c.type))));
     default:
       return primitiveSize[s.kind];
   }

@@ -141,6 +141,19 @@ export function compileJsonReader(s: Schema): JsonReader {
         for (const key of Object.keys(j)) {
           if (key !== 'case' && key !== 'value' && key !== 'discriminator') throw new Located(`union ${s.name} value has unknown key ${JSON.stringify(key)}`);
         }
+        if (j.case === null && plan.emptyLabel !== undefined) {
+          if (Object.hasOwn(j, 'value')) throw new Located(`union ${s.name} holding no member (case null) has no value`);
+          let label: unknown = plan.emptyLabel;
+          if (j.discriminator !== undefined) {
+            try {
+              label = readLabel(j.discriminator);
+            } catch (err) {
+              relocate(err, '.discriminator');
+            }
+            if (labelOk(s, label) && plan.byLabel.has(label)) throw new Located(`discriminator ${shown(label)} selects a case, so the union cannot hold no member`);
+          }
+          return { case: null, discriminator: label };
+        }
         const index = typeof j.case === 'string' ? plan.byName.get(j.case) : undefined;
         if (index === undefined) throw new Located(`union ${s.name} has no case ${shown(j.case)}`);
         const c = s.cases[index]!;

@@ -144,6 +144,7 @@ export function compileJsonWriter(s: Schema): JsonWriter {
         } catch (err) {
           throw relocated(err);
         }
+        if (r.index < 0) return `{"case":null,"discriminator":${label(r.label)}}`;
         const c = s.cases[r.index]!;
         let body: string;
         try {

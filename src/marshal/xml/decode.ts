@@ -111,7 +111,10 @@ export function compileXmlReader(s: Schema, ns: string): XmlReader {
       const readers = s.cases.map((c) => compileXmlReader(c.type, ns));
       const readLabel = compileXmlReader(s.discriminator, ns);
       return (p, empty) => {
-        if (empty) p.fail(`union ${s.name} has no case element`);
+        if (empty) {
+          if (plan.emptyLabel === undefined) p.fail(`union ${s.name} has no case element`);
+          return { case: null, discriminator: plan.emptyLabel };
+        }
         let next = p.peek();
         let label: unknown;
         if (next === 'discriminator') {
@@ -121,6 +124,13 @@ export function compileXmlReader(s: Schema, ns: string): XmlReader {
             relocate(err, '.discriminator');
           }
           next = p.peek();
+        }
+        if (next === null && plan.emptyLabel !== undefined) {
+          // No case element: the union holds no member (CORBA's implicit default).
+          if (label === undefined) label = plan.emptyLabel;
+          else if (labelOk(s, label) && plan.byLabel.has(label)) p.fail(`discriminator ${shown(label)} selects a case, but no case element follows`);
+          p.leave();
+          return { case: null, discriminator: label };
         }
         const index = next === null ? undefined : plan.byName.get(next);
         if (index === undefined) return p.fail(next === null ? `union ${s.name} has no case element` : `union ${s.name} has no case <${next}>`);

@@ -121,6 +121,7 @@ export function compileXmlWriter(s: Schema): XmlWriter {
         } catch (err) {
           throw relocated(err);
         }
+        if (r.index < 0) return element('discriminator', label(r.label, null), false, indent);
         const c = writers[r.index]!;
         const d = plan.reportDiscriminator[r.index] ? element('discriminator', label(r.label, null), false, indent) : '';
         try {

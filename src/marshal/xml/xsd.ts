@@ -5,6 +5,7 @@
  */
 import { SchemaError } from '../../errors.ts';
 import { MARSHAL_DEFAULTS } from '../limits.ts';
+import { planUnion } from '../union.ts';
 import { isPrimitive, type PrimitiveKind, type Schema } from '../schema.ts';
 import { escapeAttribute } from './text.ts';
 
@@ -103,7 +104,9 @@ export function generateXsd(schema: Schema, options: XsdOptions = {}): string {
     } else {
       const d = elementDecl('discriminator', s.discriminator, '      ', ' minOccurs="0"');
       const cases = s.cases.map((c) => elementDecl(c.name, c.type, '        ')).join('');
-      body = `  <xs:complexType name="${name}">\n    <xs:sequence>\n${d}      <xs:choice>\n${cases}      </xs:choice>\n    </xs:sequence>\n  </xs:complexType>\n`;
+      // A union without a default case may hold no member: then only its discriminator is written.
+      const choice = planUnion(s).emptyLabel === undefined ? '<xs:choice>' : '<xs:choice minOccurs="0">';
+      body = `  <xs:complexType name="${name}">\n    <xs:sequence>\n${d}      ${choice}\n${cases}      </xs:choice>\n    </xs:sequence>\n  </xs:complexType>\n`;
     }
     named.set(name, body);
   }
