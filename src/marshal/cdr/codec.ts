@@ -99,14 +99,14 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
   const frame = (bytes: Uint8Array): void => {
     if (enc === 'none') return;
     if (enc === 'corba') {
-      if (bytes.length < 1) throw new DecodeError('empty input: a CORBA encapsulation starts with its byte-order octet', { offset: 0 });
+      if (bytes.length < 1) throw new DecodeError('empty input: a CORBA encapsulation starts with its byte-order octet', { offset: 0, path: root });
       const flag = bytes[0]!;
-      if (flag > 1) throw new DecodeError(`encapsulation byte-order octet is ${flag}, expected 0 or 1`, { offset: 0 });
+      if (flag > 1) throw new DecodeError(`encapsulation byte-order octet is ${flag}, expected 0 or 1`, { offset: 0, path: root });
       frameLe = flag === 1;
       frameStart = 1;
       return;
     }
-    if (bytes.length < 4) throw new DecodeError(`input of ${bytes.length} bytes is shorter than the 4-byte XCDR header`, { offset: 0 });
+    if (bytes.length < 4) throw new DecodeError(`input of ${bytes.length} bytes is shorter than the 4-byte XCDR header`, { offset: 0, path: root });
     const id = (bytes[0]! << 8) | bytes[1]!;
     frameSlack = bytes[3]! & 3;
     frameOrigin = 4;
@@ -117,6 +117,7 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
     else {
       throw new DecodeError(`XCDR representation 0x${id.toString(16).padStart(4, '0')} is not plain CDR/CDR2 (parameter-list and delimited forms are not supported)`, {
         offset: 0,
+        path: root,
       });
     }
   };
@@ -145,9 +146,9 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
       }
     },
     decode(bytes: Uint8Array): T {
-      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0 });
+      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0, path: root });
       if (bytes.length > limits.maxMessageBytes) {
-        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, limit: limits.maxMessageBytes });
+        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
       }
       frame(bytes);
       if (frameLe !== lastLe || frameAlign8 !== lastAlign8) {

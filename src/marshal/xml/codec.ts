@@ -38,9 +38,9 @@ export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limit
       return encoder.encode(text);
     },
     decode(bytes: Uint8Array): T {
-      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0 });
+      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0, path: root });
       if (bytes.length > limits.maxMessageBytes) {
-        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, limit: limits.maxMessageBytes });
+        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
       }
       let text: string;
       try {
