@@ -14,8 +14,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /** Finds "position N" in V8's JSON.parse message, to report a byte offset and line. */
 function syntaxLocation(message: string, text: string): Record<string, number> {
   const m = /position (\d+)/.exec(message);
-  if (!m) return {};
-  const offset = Number(m[1]);
+  // Without a position V8 means the text ended too soon.
+  const offset = m ? Number(m[1]) : text.length;
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return { offset, line, column: offset - before.lastIndexOf('\n') };
