@@ -1,0 +1,584 @@
+import { AddressInUseError, InvalidAddressError, InvalidArgumentError } from '../../errors.ts';
+import { formatAddress, parseAddress, parseInetAddress, type AddressLike, type InetAddress } from '../address.ts';
+import { Prng } from '../prng.ts';
+import { VirtualClock, type TimerTarget } from '../virtual-clock.ts';
+import {
+  C_BYTES_DELIVERED, C_BYTES_SENT, C_CORRUPTED, C_DELIVERED, C_DUPLICATED, C_LOST, C_OVERFLOWED, C_PARTITIONED, C_REORDERED, C_SENT, C_UNREACHABLE,
+  COUNTERS, ensureFloat64, ensureInt32, readCounters, type NetCounters,
+} from './counters.ts';
+import { LINK_DEFAULTS, resolveLinkModel, type LinkModel, type ResolvedLinkModel } from './link-model.ts';
+import { SimDatagramEndpoint, type SimDatagramOptions } from './endpoint.ts';
+import { Partition } from './partition.ts';
+import type { Topology } from './topology.ts';
+import type { TraceKind, TraceListener } from './trace.ts';
+
+export interface SimNetworkOptions {
+  /** Seed of every random choice in the run: the same seed gives the same trace. Default 1. */
+  readonly seed?: number;
+  /** The clock the network runs on. Default: a new VirtualClock at time 0. */
+  readonly clock?: VirtualClock;
+  /** The default model of every link. Default LINK_DEFAULTS. */
+  readonly link?: LinkModel;
+  /** Where latencies come from when a link's model does not fix one. Default: 1 ms everywhere. */
+  readonly topology?: Topology;
+  /** Endpoints bound over the network's life; binding more throws ERR_INVALID_ARGUMENT. Default 2^22. */
+  readonly maxEndpoints?: number;
+  /** Host pairs with their own counters and queue; traffic between further pairs shares one overflow link. Default 2^20. */
+  readonly maxLinks?: number;
+  /** Sender→receiver flows whose order is tracked (for `reordered`); further flows are not. Default 2^22. */
+  readonly maxFlows?: number;
+  /** Datagrams in flight at once; one more is dropped and counted as overflowed. Default 2^22. */
+  readonly maxInFlight?: number;
+}
+
+/** Defaults of a simulated network, cited by the docs and tests. */
+export const SIM_DEFAULTS = Object.freeze({ seed: 1, maxEndpoints: 1 << 22, maxLinks: 1 << 20, maxFlows: 1 << 22, maxInFlight: 1 << 22 });
+
+/** A receiving endpoint as the network sees it. */
+export interface SimReceiver {
+  /** Called at the virtual time a datagram arrives. `data` is the receiver's own copy. */
+  arrive(data: Uint8Array, fromId: number, from: InetAddress): void;
+}
+
+const FLAG_COPY = 1;
+const FLAG_CORRUPT = 2;
+const OVERFLOW_LINK = 0;
+
+/**
+ * The datagram transport of a simulated network: hosts, endpoints, links with their models and counters,
+ * partitions, and datagrams in flight as events on a VirtualClock. Endpoints (`bind`) and message streams
+ * (`listen`, `connect`) are built on it. Every random choice comes from one seeded generator, in event
+ * order, so a run is deterministic.
+ */
+export class SimNetwork implements TimerTarget {
+  readonly clock: VirtualClock;
+  /** The generator behind every random choice; endpoints derive their own from it when bound. */
+  readonly random: Prng;
+  /** Called for every event when set (see TraceRecorder). */
+  trace: TraceListener | undefined;
+  private readonly topology: Topology | undefined;
+  private defaultModel: ResolvedLinkModel;
+  private readonly maxEndpoints: number;
+  private readonly maxLinks: number;
+  private readonly maxFlows: number;
+  private readonly maxInFlight: number;
+
+  // Hosts.
+  private readonly hostIds = new Map<string, number>();
+  private readonly hostNames: string[] = [];
+
+  // Endpoints, by id (never reused).
+  private readonly endpointIds = new Map<string, number>();
+  private epHost = new Int32Array(1024);
+  private epAddress: (InetAddress | undefined)[] = [];
+  private epText: string[] = [];
+  private epReceiver: (SimReceiver | undefined)[] = [];
+  private epCounters = new Float64Array(0);
+  private endpointCount = 0;
+  private readonly nextPort = new Map<number, number>();
+  // Destinations already resolved: address objects by identity, texts in a bounded cache.
+  private readonly objectIds = new WeakMap<object, number>();
+  private readonly textIds = new Map<string, number>();
+
+  // Links, per ordered host pair; link 0 is the shared overflow link.
+  private readonly linkIds = new Map<number, number>();
+  private linkModels: ResolvedLinkModel[] = [];
+  private linkOverridden: boolean[] = [];
+  private linkBase = new Float64Array(1024);
+  private linkBusy = new Float64Array(1024);
+  private linkStats = new Float64Array(1024 * COUNTERS);
+  private linkCount = 0;
+  private readonly overrides = new Map<number, ResolvedLinkModel>();
+
+  // Flows (sender endpoint → receiver endpoint): datagrams sent, and the latest one delivered.
+  private readonly flowIds = new Map<number, number>();
+  private flowSent = new Float64Array(1024);
+  private flowMaxDelivered = new Float64Array(1024);
+  private flowCount = 0;
+
+  // Datagrams in flight, in slots.
+  private ifSrc = new Int32Array(1024);
+  private ifDst = new Int32Array(1024);
+  private ifLink = new Int32Array(1024);
+  private ifFlow = new Int32Array(1024);
+  private ifIndex = new Float64Array(1024);
+  private ifFlags = new Uint8Array(1024);
+  private ifData: (Uint8Array | undefined)[] = [];
+  private ifFree = new Int32Array(1024);
+  private ifFreeCount = 0;
+  private ifUsed = 0;
+  private inFlight = 0;
+
+  private readonly totals = new Float64Array(COUNTERS);
+  private partitions: Partition[] = [];
+
+  constructor(options: SimNetworkOptions = {}) {
+    this.clock = options.clock ?? new VirtualClock();
+    this.random = new Prng(options.seed ?? SIM_DEFAULTS.seed);
+    this.topology = options.topology;
+    this.defaultModel = resolveLinkModel(options.link ?? {});
+    this.maxEndpoints = options.maxEndpoints ?? SIM_DEFAULTS.maxEndpoints;
+    this.maxLinks = options.maxLinks ?? SIM_DEFAULTS.maxLinks;
+    this.maxFlows = options.maxFlows ?? SIM_DEFAULTS.maxFlows;
+    this.maxInFlight = options.maxInFlight ?? SIM_DEFAULTS.maxInFlight;
+    this.newLink(-1, -1); // the overflow link
+  }
+
+  // ---- hosts and endpoints ----
+
+  /**
+   * Binds a datagram endpoint at `address` (`udp://10.0.0.5:9000`; port 0 for an ephemeral one), with the
+   * same options and semantics as a real UDP endpoint. Throws ERR_ADDRESS_IN_USE when the address is bound.
+   */
+  bind(address: AddressLike, options?: SimDatagramOptions): SimDatagramEndpoint {
+    const wanted = parseInetAddress(address, 'udp');
+    if (wanted.port !== 0 && this.isBound(wanted)) {
+      const text = formatAddress(wanted);
+      throw new AddressInUseError(`${text} is already in use in the simulated network`, { address: text });
+    }
+    return new SimDatagramEndpoint(this, wanted, options);
+  }
+
+  /** The id of a host named by an address (`udp://10.0.0.1:9000`) or a bare host (`10.0.0.1`), registering it if new. */
+  hostId(host: AddressLike): number {
+    const name = hostName(host);
+    let id = this.hostIds.get(name);
+    if (id === undefined) {
+      id = this.hostNames.length;
+      if (id >= 1 << 21) throw new InvalidArgumentError('a simulated network holds at most 2^21 hosts', { limit: 1 << 21 });
+      this.hostIds.set(name, id);
+      this.hostNames.push(name);
+    }
+    return id;
+  }
+
+  /** Hosts known to the network. */
+  get hostCount(): number {
+    return this.hostNames.length;
+  }
+
+  /**
+   * Registers a receiver at `address` (port 0 picks a free ephemeral port on that host) and returns its id
+   * and bound address. ERR_ADDRESS_IN_USE semantics are the caller's: this throws ERR_INVALID_ARGUMENT
+   * naming the address when it is taken, or when `maxEndpoints` have been bound.
+   */
+  register(address: InetAddress, receiver: SimReceiver): { id: number; address: InetAddress } {
+    if (this.endpointCount >= this.maxEndpoints) {
+      throw new InvalidArgumentError(`the simulated network has bound its maximum of ${this.maxEndpoints} endpoints`, { limit: this.maxEndpoints });
+    }
+    const host = this.hostId(address.host);
+    let port = address.port;
+    if (port === 0) port = this.ephemeralPort(host, address.transport);
+    const bound: InetAddress = Object.freeze({ transport: address.transport, host: address.host, port });
+    const key = endpointKey(bound);
+    if (this.endpointIds.has(key)) throw new InvalidArgumentError(`${formatAddress(bound)} is already bound in the simulated network`, { address: formatAddress(bound) });
+    const id = this.endpointCount++;
+    this.endpointIds.set(key, id);
+    this.epHost = ensureInt32(this.epHost, id + 1);
+    this.epHost[id] = host;
+    this.epAddress[id] = bound;
+    this.epText[id] = formatAddress(bound);
+    this.epReceiver[id] = receiver;
+    this.epCounters = ensureFloat64(this.epCounters, (id + 1) * 2 * COUNTERS);
+    this.objectIds.set(bound, id);
+    return { id, address: bound };
+  }
+
+  /** True when an address is bound (a listener or an endpoint). */
+  isBound(address: InetAddress): boolean {
+    return this.endpointIds.has(endpointKey(address));
+  }
+
+  /** Removes a receiver: datagrams arriving for it from now on are lost as unreachable. */
+  unregister(id: number): void {
+    const address = this.epAddress[id];
+    if (!address || !this.epReceiver[id]) return;
+    this.epReceiver[id] = undefined;
+    this.endpointIds.delete(endpointKey(address));
+    this.textIds.clear();
+  }
+
+  /** The id of the endpoint bound at `to` now, or -1. Throws ERR_INVALID_ADDRESS for text that is not an address. */
+  resolve(to: AddressLike, transport: 'udp' | 'tcp'): number {
+    if (typeof to === 'string') {
+      const cached = this.textIds.get(to);
+      if (cached !== undefined && this.epReceiver[cached]) return cached;
+      const id = this.endpointIds.get(endpointKey(parseInetAddress(to, transport))) ?? -1;
+      if (id >= 0) {
+        if (this.textIds.size >= 65_536) this.textIds.clear(); // bounded: a cache, not a registry
+        this.textIds.set(to, id);
+      }
+      return id;
+    }
+    const cached = this.objectIds.get(to);
+    if (cached !== undefined && this.epReceiver[cached]) return cached;
+    if (to.transport !== transport) throw new InvalidAddressError(`expected a ${transport}:// address, got ${formatAddress(to)}`, { input: formatAddress(to) });
+    const id = this.endpointIds.get(endpointKey(to)) ?? -1;
+    if (id >= 0) this.objectIds.set(to, id);
+    return id;
+  }
+
+  /** The bound address of endpoint `id`. */
+  addressOf(id: number): InetAddress {
+    return this.epAddress[id]!;
+  }
+
+  /** The text form of endpoint `id`'s address (`udp://10.0.0.1:9000`), computed once. */
+  textOf(id: number): string {
+    return this.epText[id]!;
+  }
+
+  /** The host id of endpoint `id`. */
+  hostOf(id: number): number {
+    return this.epHost[id]!;
+  }
+
+  // ---- links ----
+
+  /**
+   * Sets the model of the link from host `from` to host `to` (and back, unless `oneWay`). Fields not given
+   * come from the network's default model. Applies at once to datagrams sent from now on.
+   */
+  setLink(from: AddressLike, to: AddressLike, model: LinkModel, options: { oneWay?: boolean } = {}): void {
+    const a = this.hostId(from);
+    const b = this.hostId(to);
+    const resolved = resolveLinkModel(model, this.defaultModel);
+    this.override(a, b, resolved);
+    if (!options.oneWay) this.override(b, a, resolved);
+  }
+
+  /** Replaces the default link model; links without a model of their own follow it from now on. */
+  setDefaultLink(model: LinkModel): void {
+    this.defaultModel = resolveLinkModel(model);
+    for (let l = 0; l < this.linkCount; l++) if (!this.linkOverridden[l]) this.linkModels[l] = this.defaultModel;
+  }
+
+  /** The link id from host `a` to host `b` (by host id), created with its model and base latency on first use. */
+  link(a: number, b: number): number {
+    const key = a * 2_097_152 + b;
+    const id = this.linkIds.get(key);
+    if (id !== undefined) return id;
+    if (this.linkCount >= this.maxLinks) return OVERFLOW_LINK;
+    const l = this.newLink(a, b);
+    this.linkIds.set(key, l);
+    return l;
+  }
+
+  /** A one-way latency for the next message on link `l`, ms (drawn when the model gives a range). */
+  sampleLatency(l: number): number {
+    const m = this.linkModels[l]!;
+    if (m.latencyMin !== m.latencyMin) return this.linkBase[l]!; // NaN: from the topology
+    return m.latencyMin === m.latencyMax ? m.latencyMin : m.latencyMin + (m.latencyMax - m.latencyMin) * this.random.next();
+  }
+
+  /** The model in force on link `l`. */
+  modelOf(l: number): ResolvedLinkModel {
+    return this.linkModels[l]!;
+  }
+
+  /**
+   * Serialises `bytes` on link `l`: returns when the last bit leaves (ms, virtual), or -1 when the link's
+   * queue cannot hold them. Unlimited links return now.
+   */
+  serialise(l: number, bytes: number): number {
+    const m = this.linkModels[l]!;
+    const now = this.clock.now();
+    if (m.bandwidth <= 0) return now;
+    const busy = this.linkBusy[l]!;
+    const start = busy > now ? busy : now;
+    // Bytes still waiting ahead of this one; an idle link takes anything, a busy one only what fits.
+    const backlog = ((start - now) * m.bandwidth) / 1000;
+    if (backlog > 0 && backlog + bytes > m.queueBytes) return -1;
+    const done = start + (bytes * 1000) / m.bandwidth;
+    this.linkBusy[l] = done;
+    return done;
+  }
+
+  /** The latency of the direct path between two hosts without jitter, ms: for measuring an overlay's stretch. */
+  pathLatency(from: AddressLike, to: AddressLike): number {
+    const l = this.link(this.hostId(from), this.hostId(to));
+    const m = this.linkModels[l]!;
+    return m.latencyMin !== m.latencyMin ? this.linkBase[l]! : (m.latencyMin + m.latencyMax) / 2;
+  }
+
+  // ---- partitions ----
+
+  /**
+   * Opens a partition: hosts in `sideA` cannot exchange anything with hosts in `sideB` (default: every
+   * other host, including ones added later). Datagrams crossing it are lost, also those already in flight;
+   * stream traffic waits and, if the partition outlasts the stream's break timeout, breaks the stream.
+   */
+  partition(sideA: readonly AddressLike[], sideB?: readonly AddressLike[]): Partition {
+    const a = sideA.map((h) => this.hostId(h));
+    const b = (sideB ?? []).map((h) => this.hostId(h));
+    const sides = new Uint8Array(this.hostNames.length);
+    for (const h of a) sides[h] = 1;
+    for (const h of b) {
+      if (sides[h] === 1) throw new InvalidArgumentError(`host ${this.hostNames[h]} is on both sides of the partition`, { host: this.hostNames[h] });
+      sides[h] = 2;
+    }
+    const p = new Partition(sides, sideB === undefined, (healed) => {
+      this.partitions = this.partitions.filter((q) => q !== healed);
+    });
+    this.partitions.push(p);
+    return p;
+  }
+
+  /** True when an active partition separates the two hosts (by host id). */
+  separated(a: number, b: number): boolean {
+    const ps = this.partitions;
+    for (let i = 0; i < ps.length; i++) if (ps[i]!.separates(a, b)) return true;
+    return false;
+  }
+
+  // ---- datagrams ----
+
+  /**
+   * Puts a datagram from endpoint `src` to endpoint `dst` (-1: nobody is bound there) into the network;
+   * `data` becomes the network's (the caller made it a copy). `dstText` names the destination for traces.
+   */
+  transmit(src: number, dst: number, data: Uint8Array, dstText: string): void {
+    const bytes = data.length;
+    const srcBase = src * 2 * COUNTERS;
+    const ec = this.epCounters;
+    const t = this.totals;
+    ec[srcBase + C_SENT]!++;
+    ec[srcBase + C_BYTES_SENT]! += bytes;
+    t[C_SENT]!++;
+    t[C_BYTES_SENT]! += bytes;
+    if (dst < 0) {
+      this.lose(-1, src, -1, C_UNREACHABLE);
+      this.trace?.(this.clock.now(), 'unreachable', this.epText[src]!, dstText, 0, bytes);
+      return;
+    }
+    const dstBase = (dst * 2 + 1) * COUNTERS;
+    ec[dstBase + C_SENT]!++;
+    ec[dstBase + C_BYTES_SENT]! += bytes;
+    const srcHost = this.epHost[src]!;
+    const dstHost = this.epHost[dst]!;
+    const l = this.link(srcHost, dstHost);
+    const lc = this.linkStats;
+    const lb = l * COUNTERS;
+    lc[lb + C_SENT]!++;
+    lc[lb + C_BYTES_SENT]! += bytes;
+    const flow = this.flow(src, dst);
+    const index = flow >= 0 ? ++this.flowSent[flow]! : 0;
+    const tr = this.trace;
+    if (tr) tr(this.clock.now(), 'send', this.epText[src]!, dstText, index, bytes);
+    if (this.partitions.length > 0 && this.separated(srcHost, dstHost)) return this.drop(l, src, dst, C_PARTITIONED, index, bytes);
+    const m = this.linkModels[l]!;
+    if (m.loss > 0 && this.random.next() < m.loss) return this.drop(l, src, dst, -1, index, bytes);
+    let departs = this.clock.now();
+    if (m.bandwidth > 0) {
+      departs = this.serialise(l, bytes);
+      if (departs < 0) return this.drop(l, src, dst, C_OVERFLOWED, index, bytes);
+    }
+    let delay = departs - this.clock.now() + this.sampleLatency(l);
+    if (m.reorder > 0 && this.random.next() < m.reorder) delay += m.reorderDelay;
+    let flags = 0;
+    if (m.corrupt > 0 && this.random.next() < m.corrupt) flags |= FLAG_CORRUPT;
+    const copies = m.duplicate > 0 && this.random.next() < m.duplicate ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      if (this.inFlight >= this.maxInFlight) return this.drop(l, src, dst, C_OVERFLOWED, index, bytes);
+      const slot = this.allocSlot();
+      this.ifSrc[slot] = src;
+      this.ifDst[slot] = dst;
+      this.ifLink[slot] = l;
+      this.ifFlow[slot] = flow;
+      this.ifIndex[slot] = index;
+      this.ifFlags[slot] = c === 0 ? flags : FLAG_COPY;
+      this.ifData[slot] = data;
+      this.inFlight++;
+      // Same delay for the copy: it is scheduled after the original, so it arrives right behind it.
+      this.clock.post(this, slot, delay);
+    }
+  }
+
+  /** Delivers the datagram in flight in `slot` (called by the clock). */
+  fire(slot: number): void {
+    const src = this.ifSrc[slot]!;
+    const dst = this.ifDst[slot]!;
+    const l = this.ifLink[slot]!;
+    const flow = this.ifFlow[slot]!;
+    const index = this.ifIndex[slot]!;
+    const flags = this.ifFlags[slot]!;
+    let data = this.ifData[slot]!;
+    this.ifData[slot] = undefined;
+    this.ifFree[this.ifFreeCount++] = slot;
+    this.inFlight--;
+    const bytes = data.length;
+    const receiver = this.epReceiver[dst];
+    if (!receiver) return this.drop(l, src, dst, C_UNREACHABLE, index, bytes);
+    if (this.partitions.length > 0 && this.separated(this.epHost[src]!, this.epHost[dst]!)) return this.drop(l, src, dst, C_PARTITIONED, index, bytes);
+    const lb = l * COUNTERS;
+    const sb = src * 2 * COUNTERS;
+    const db = (dst * 2 + 1) * COUNTERS;
+    this.count(lb, sb, db, C_DELIVERED, 1);
+    this.count(lb, sb, db, C_BYTES_DELIVERED, bytes);
+    const tr = this.trace;
+    const now = this.clock.now();
+    if (flags & FLAG_COPY) {
+      this.count(lb, sb, db, C_DUPLICATED, 1);
+      if (tr) tr(now, 'duplicate', this.epText[src]!, this.epText[dst]!, index, bytes);
+    } else {
+      if (flow >= 0) {
+        if (index < this.flowMaxDelivered[flow]!) {
+          this.count(lb, sb, db, C_REORDERED, 1);
+          if (tr) tr(now, 'reorder', this.epText[src]!, this.epText[dst]!, index, bytes);
+        } else this.flowMaxDelivered[flow] = index;
+      }
+      if (flags & FLAG_CORRUPT) {
+        data = data.slice();
+        if (bytes > 0) {
+          const bit = this.random.int(bytes * 8);
+          data[bit >> 3]! ^= 1 << (bit & 7);
+        }
+        this.count(lb, sb, db, C_CORRUPTED, 1);
+        if (tr) tr(now, 'corrupt', this.epText[src]!, this.epText[dst]!, index, bytes);
+      }
+      if (tr) tr(now, 'deliver', this.epText[src]!, this.epText[dst]!, index, bytes);
+    }
+    receiver.arrive(data, src, this.epAddress[src]!);
+  }
+
+  // ---- counters ----
+
+  /** What the network did with every datagram so far. */
+  counters(): NetCounters {
+    return readCounters(this.totals, 0);
+  }
+
+  /** What the link from host `from` to host `to` did (zeros if nothing crossed it). */
+  linkCounters(from: AddressLike, to: AddressLike): NetCounters {
+    const a = this.hostIds.get(hostName(from));
+    const b = this.hostIds.get(hostName(to));
+    const l = a === undefined || b === undefined ? undefined : this.linkIds.get(a * 2_097_152 + b);
+    return readCounters(l === undefined ? new Float64Array(COUNTERS) : this.linkStats, l === undefined ? 0 : l * COUNTERS);
+  }
+
+  /** What the network did with the datagrams an endpoint sent (`out`) and those sent to it (`in`). */
+  endpointCounters(address: AddressLike): { out: NetCounters; in: NetCounters } {
+    const id = this.endpointIds.get(endpointKey(parseInetAddress(address, 'udp')));
+    if (id === undefined) throw new InvalidArgumentError(`nothing is bound at ${typeof address === 'string' ? address : formatAddress(address)}`);
+    return this.countersOf(id);
+  }
+
+  /** Counters of endpoint `id` (see endpointCounters). */
+  countersOf(id: number): { out: NetCounters; in: NetCounters } {
+    return { out: readCounters(this.epCounters, id * 2 * COUNTERS), in: readCounters(this.epCounters, (id * 2 + 1) * COUNTERS) };
+  }
+
+  /** Datagrams in flight now. */
+  get datagramsInFlight(): number {
+    return this.inFlight;
+  }
+
+  // ---- internals ----
+
+  private count(lb: number, sb: number, db: number, k: number, n: number): void {
+    this.linkStats[lb + k]! += n;
+    this.epCounters[sb + k]! += n;
+    this.epCounters[db + k]! += n;
+    this.totals[k]! += n;
+  }
+
+  // A datagram is lost: `reason` is one of the counters that break `lost` down (-1: random loss only).
+  private drop(l: number, src: number, dst: number, reason: number, index: number, bytes: number): void {
+    this.lose(l, src, dst, reason);
+    const tr = this.trace;
+    if (tr) {
+      const kind: TraceKind = reason === C_PARTITIONED ? 'partition' : reason === C_OVERFLOWED ? 'overflow' : reason === C_UNREACHABLE ? 'unreachable' : 'lose';
+      tr(this.clock.now(), kind, this.epText[src]!, dst >= 0 ? this.epText[dst]! : '', index, bytes);
+    }
+  }
+
+  private lose(l: number, src: number, dst: number, reason: number): void {
+    bumpLost(this.totals, 0, reason);
+    bumpLost(this.epCounters, src * 2 * COUNTERS, reason);
+    if (dst >= 0) bumpLost(this.epCounters, (dst * 2 + 1) * COUNTERS, reason);
+    if (l >= 0) bumpLost(this.linkStats, l * COUNTERS, reason);
+  }
+
+  private flow(src: number, dst: number): number {
+    const key = src * 16_777_216 + dst;
+    let f = this.flowIds.get(key);
+    if (f === undefined) {
+      if (this.flowCount >= this.maxFlows) return -1;
+      f = this.flowCount++;
+      this.flowIds.set(key, f);
+      this.flowSent = ensureFloat64(this.flowSent, f + 1);
+      this.flowMaxDelivered = ensureFloat64(this.flowMaxDelivered, f + 1);
+    }
+    return f;
+  }
+
+  private newLink(a: number, b: number): number {
+    const l = this.linkCount++;
+    const override = a >= 0 ? this.overrides.get(a * 2_097_152 + b) : undefined;
+    this.linkModels[l] = override ?? this.defaultModel;
+    this.linkOverridden[l] = override !== undefined;
+    this.linkBase = ensureFloat64(this.linkBase, l + 1);
+    this.linkBusy = ensureFloat64(this.linkBusy, l + 1);
+    this.linkStats = ensureFloat64(this.linkStats, (l + 1) * COUNTERS);
+    this.linkBase[l] = a >= 0 && this.topology ? this.topology.latency(this.hostNames[a]!, this.hostNames[b]!) : LINK_DEFAULTS.latency;
+    return l;
+  }
+
+  private override(a: number, b: number, model: ResolvedLinkModel): void {
+    const key = a * 2_097_152 + b;
+    this.overrides.set(key, model);
+    const l = this.linkIds.get(key);
+    if (l !== undefined) {
+      this.linkModels[l] = model;
+      this.linkOverridden[l] = true;
+    }
+  }
+
+  private allocSlot(): number {
+    if (this.ifFreeCount > 0) return this.ifFree[--this.ifFreeCount]!;
+    const slot = this.ifUsed++;
+    if (slot >= this.ifSrc.length) {
+      const n = this.ifSrc.length * 2;
+      this.ifSrc = ensureInt32(this.ifSrc, n);
+      this.ifDst = ensureInt32(this.ifDst, n);
+      this.ifLink = ensureInt32(this.ifLink, n);
+      this.ifFlow = ensureInt32(this.ifFlow, n);
+      this.ifIndex = ensureFloat64(this.ifIndex, n);
+      const flags = new Uint8Array(n);
+      flags.set(this.ifFlags);
+      this.ifFlags = flags;
+      this.ifFree = ensureInt32(this.ifFree, n);
+    }
+    return slot;
+  }
+
+  private ephemeralPort(host: number, transport: string): number {
+    let port = this.nextPort.get(host) ?? 49152;
+    for (let tries = 0; tries < 16384; tries++) {
+      const candidate = port;
+      port = port >= 65535 ? 49152 : port + 1;
+      if (!this.endpointIds.has(`${transport}|${this.hostNames[host]}|${candidate}`)) {
+        this.nextPort.set(host, port);
+        return candidate;
+      }
+    }
+    throw new InvalidArgumentError(`no ephemeral port is free on simulated host ${this.hostNames[host]}`);
+  }
+}
+
+function bumpLost(a: Float64Array, base: number, reason: number): void {
+  a[base + C_LOST]!++;
+  if (reason >= 0) a[base + reason]!++;
+}
+
+function endpointKey(a: InetAddress): string {
+  return `${a.transport}|${a.host}|${a.port}`;
+}
+
+// The host part of an address, or a bare host name.
+function hostName(host: AddressLike): string {
+  if (typeof host !== 'string') return host.transport === 'ipc' ? host.path : host.host;
+  if (!host.includes('://')) return host;
+  const a = parseAddress(host);
+  return a.transport === 'ipc' ? a.path : a.host;
+}
