@@ -96,3 +96,12 @@ test('two different types with one name cannot share an XSD', () => {
   assert.throws(() => generateXsd(t.struct('Pair', { a, b })), (e: unknown) => isCourierError(e, 'ERR_SCHEMA') && /both named Point/.test((e as Error).message));
   assert.match(generateXsd(t.struct('Pair', { a, b: t.struct('Point', { x: t.int32() }) })), /<xs:complexType name="Point">/);
 });
+
+test('names that could break the markup are refused', () => {
+  assert.throws(() => codec(Person, 'xml', { rootElement: 'a"><evil' }), (e: unknown) => isCourierError(e, 'ERR_INVALID_ARGUMENT'));
+  assert.throws(() => generateXsd({ kind: 'struct', name: 'P"', fields: [] }), (e: unknown) => isCourierError(e, 'ERR_SCHEMA'));
+  const c = codec(Person, 'xml', { namespace: 'urn:a&b"c', rootElement: 'P' });
+  const v = { name: 'a', place: 'b', year: 1 };
+  assert.match(text(c.encode(v)), /^<P xmlns="urn:a&amp;b&quot;c">/);
+  assert.deepEqual(c.decode(c.encode(v)), v);
+});

@@ -3,7 +3,8 @@
  * Xerces) can check courier's XML. Named structs and unions become named complex types, enums named
  * simple types (scoped IDL names joined with '.'); lists, bounded strings and chars are anonymous.
  */
-import { SchemaError } from '../../errors.ts';
+import { InvalidArgumentError, SchemaError } from '../../errors.ts';
+import { checkSchema } from '../schema-check.ts';
 import { MARSHAL_DEFAULTS } from '../limits.ts';
 import { planUnion } from '../union.ts';
 import { isPrimitive, type PrimitiveKind, type Schema } from '../schema.ts';
@@ -30,6 +31,13 @@ export function xsdTypeName(name: string): string {
   return name.replace(/::/g, '.');
 }
 
+const ncName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Throws ERR_INVALID_ARGUMENT unless `name` (when given) can name an XML element. */
+export function checkRootElement(name: string | undefined): void {
+  if (name !== undefined && !ncName.test(name)) throw new InvalidArgumentError(`rootElement '${name}' is not an XML element name`, { rootElement: name });
+}
+
 export interface XsdOptions {
   readonly namespace?: string;
   readonly rootElement?: string;
@@ -37,6 +45,8 @@ export interface XsdOptions {
 
 /** Generates the XSD document for values of `schema` (root element named after the type). */
 export function generateXsd(schema: Schema, options: XsdOptions = {}): string {
+  checkSchema(schema, Infinity);
+  checkRootElement(options.rootElement);
   const ns = options.namespace ?? MARSHAL_DEFAULTS.xmlNamespace;
   const named = new Map<string, string>();
 
