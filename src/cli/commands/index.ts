@@ -1,8 +1,10 @@
 // Every `courier` subcommand, in the order `courier --help` lists them. Each file holds one command.
 import type { Command } from '../command.ts';
 import { tourCommand } from './tour.ts';
+import { listenCommand } from './listen.ts';
+import { sendCommand } from './send.ts';
 import { encodeCommand } from './encode.ts';
 import { decodeCommand } from './decode.ts';
 import { schemaCommand } from './schema.ts';
 
-export const commands: readonly Command[] = [tourCommand, encodeCommand, decodeCommand, schemaCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand];

@@ -1,5 +1,7 @@
 // The steps of `courier tour`, in the order the chapter tells them. Each layer adds its own file here.
 import type { TourStep } from './step.ts';
+import { udpStep } from './udp.ts';
+import { tcpStep } from './tcp.ts';
 import { marshalStep } from './marshal.ts';
 
-export const tourSteps: readonly TourStep[] = [marshalStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, marshalStep];
