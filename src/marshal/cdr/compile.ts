@@ -8,6 +8,7 @@ import { badPrimitive, decodeFail, encodeFail, shown } from '../check.ts';
 import { isPrimitive, type PrimitiveKind, type Schema, type UnionSchema } from '../schema.ts';
 import { planUnion, resolveUnion } from '../union.ts';
 import { readUtf8 } from '../utf8.ts';
+import { field, index, invalid, lit, pathExpr, Source, type Path } from '../codegen.ts';
 import { stringProblems } from './interpret.ts';
 import { minSize, primitiveSize } from './layout.ts';
 import type { CdrWriter } from './writer.ts';
@@ -17,54 +18,17 @@ export type CompiledEncoder = (value: unknown, w: CdrWriter) => void;
 /** Reads one value from `buf` at `pos`, aligning relative to `origin`; leaves the end offset in `out.pos`. */
 export type CompiledDecoder = (buf: Uint8Array, pos: number, origin: number, out: { pos: number }) => unknown;
 
-/** A path as JS source: literal parts and index variables, rendered only inside failure branches. */
-type Path = readonly string[];
-const lit = (s: string) => JSON.stringify(s);
-function pathExpr(p: Path): string {
-  const merged: string[] = [];
-  for (const part of p) {
-    const last = merged[merged.length - 1];
-    if (part.startsWith('"') && last !== undefined && last.startsWith('"')) {
-      merged[merged.length - 1] = lit(JSON.parse(last) + JSON.parse(part));
-    } else merged.push(part);
-  }
-  return merged.join(' + ');
-}
-const field = (p: Path, name: string): Path => [...p, lit('.' + name)];
-const index = (p: Path, i: string): Path => [...p, lit('['), i, lit(']')];
-
-class Source {
-  private readonly lines: string[] = [];
-  private readonly names: string[] = [];
-  private readonly values: unknown[] = [];
-  private n = 0;
-
-  constructor(readonly le: boolean, readonly align8: number) {}
-
-  emit(line: string): void {
-    this.lines.push(line);
-  }
-  /** A fresh local variable name. */
-  local(prefix: string): string {
-    return `${prefix}${this.n++}`;
-  }
-  /** Passes a run-time value (a helper, a map) into the generated function under a fresh name. */
-  constant(value: unknown): string {
-    const name = `k${this.names.length}`;
-    this.names.push(name);
-    this.values.push(value);
-    return name;
+/** Source with the CDR constants every emitter needs: byte order and 64-bit alignment. */
+class CdrSource extends Source {
+  constructor(
+    readonly le: boolean,
+    readonly align8: number,
+  ) {
+    super();
   }
   alignOf(kind: PrimitiveKind): number {
     const size = primitiveSize[kind];
     return size === 8 ? this.align8 : size;
-  }
-  build<F>(params: string[], prologue: string, epilogue: string): F {
-    const body = `${prologue}\n${this.lines.join('\n')}\n${epilogue}`;
-    // The generated source is built only from the schema (names are checked identifiers, literals
-    // are JSON-quoted); no value or input text ever reaches it.
-    const factory = new Function(...this.names, `return function (${params.join(', ')}) {\n${body}\n};`);
-    return factory(...this.values) as F;
   }
 }
 
@@ -89,37 +53,6 @@ const getter: Partial<Record<PrimitiveKind, string>> = {
   uint64: 'getBigUint64',
 };
 
-/** The JS condition under which `v` is NOT a valid value of `kind` (mirrors check.ts primitiveOk). */
-function invalid(kind: PrimitiveKind, v: string): string {
-  switch (kind) {
-    case 'boolean':
-      return `typeof ${v} !== 'boolean'`;
-    case 'char':
-      return `typeof ${v} !== 'string' || ${v}.length !== 1 || ${v}.charCodeAt(0) > 255`;
-    case 'octet':
-    case 'uint8':
-      return `(${v} & 255) !== ${v}`;
-    case 'int8':
-      return `((${v} << 24) >> 24) !== ${v}`;
-    case 'int16':
-      return `((${v} << 16) >> 16) !== ${v}`;
-    case 'uint16':
-      return `(${v} & 65535) !== ${v}`;
-    case 'int32':
-      return `(${v} | 0) !== ${v}`;
-    case 'uint32':
-      return `(${v} >>> 0) !== ${v}`;
-    case 'int64':
-      return `typeof ${v} !== 'bigint' || BigInt.asIntN(64, ${v}) !== ${v}`;
-    case 'uint64':
-      return `typeof ${v} !== 'bigint' || BigInt.asUintN(64, ${v}) !== ${v}`;
-    case 'float32':
-      return `typeof ${v} !== 'number' || ((${v} > 3.4028234663852886e38 || ${v} < -3.4028234663852886e38) && ${v} !== Infinity && ${v} !== -Infinity)`;
-    case 'float64':
-      return `typeof ${v} !== 'number'`;
-  }
-}
-
 // ---------------------------------------------------------------- encoder
 
 class EncoderGen {
@@ -127,7 +60,7 @@ class EncoderGen {
   private readonly fail: string;
   private readonly shown: string;
 
-  constructor(readonly src: Source) {
+  constructor(readonly src: CdrSource) {
     this.bad = src.constant(badPrimitive);
     this.fail = src.constant(encodeFail);
     this.shown = src.constant(shown);
@@ -289,7 +222,7 @@ class EncoderGen {
 
 /** Compiles an encoder for `s` with a fixed byte order and 64-bit alignment. */
 export function compileEncoder(s: Schema, root: string, littleEndian: boolean, align8: number): CompiledEncoder {
-  const src = new Source(littleEndian, align8);
+  const src = new CdrSource(littleEndian, align8);
   new EncoderGen(src).value(s, 'v', [lit(root)]);
   return src.build<CompiledEncoder>(['v', 'w'], 'let buf = w.buf, dv = w.dv, pos = w.pos; const org = w.origin;', 'w.pos = pos;');
 }
@@ -336,7 +269,7 @@ class DecoderGen {
   usesView = false;
 
   constructor(
-    readonly src: Source,
+    readonly src: CdrSource,
     readonly maxSequence: number,
   ) {
     this.trunc = src.constant(truncated);
@@ -522,7 +455,7 @@ class DecoderGen {
 
 /** Compiles a decoder for `s` with a fixed byte order and 64-bit alignment. */
 export function compileDecoder(s: Schema, root: string, littleEndian: boolean, align8: number, maxSequence: number): CompiledDecoder {
-  const src = new Source(littleEndian, align8);
+  const src = new CdrSource(littleEndian, align8);
   const gen = new DecoderGen(src, maxSequence);
   const result = gen.value(s, [lit(root)]);
   const view = gen.usesView ? ' const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);' : '';

@@ -1,4 +1,7 @@
-/** The JSON codec: UTF-8 JSON text in and out, compiled once per schema into closure trees. */
+/**
+ * The JSON codec: UTF-8 JSON text in and out. The encoder is generated code (closures without codegen);
+ * the decoder is JSON.parse followed by a closure tree that checks and converts every node.
+ */
 import { DecodeError } from '../../errors.ts';
 import { rootPath } from '../check.ts';
 import type { Codec, CodecOptions } from '../codec-types.ts';
@@ -6,6 +9,7 @@ import type { Limits } from '../limits.ts';
 import { toDecodeError, toEncodeError } from '../located.ts';
 import type { Schema } from '../schema.ts';
 import { compileJsonReader } from './decode.ts';
+import { compileJsonEncoder } from './compile.ts';
 import { compileJsonWriter, indentJson } from './encode.ts';
 
 const encoder = new TextEncoder();
@@ -23,7 +27,8 @@ function syntaxLocation(message: string, text: string): Record<string, number> {
 
 export function jsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   const root = rootPath('name' in schema ? schema.name : undefined);
-  const write = compileJsonWriter(schema);
+  // Generated code by default; the closure writer gives the same text where code generation is barred.
+  const write = options.codegen === false ? compileJsonWriter(schema) : compileJsonEncoder(schema, root);
   const read = compileJsonReader(schema);
   return {
     schema,

@@ -12,7 +12,8 @@ import { utf8Length } from '../utf8.ts';
 
 export type JsonWriter = (v: unknown) => string;
 
-function number(v: number): string {
+/** A JSON number token for `v`, or the protobuf JSON string for NaN and the infinities; -0 stays -0. */
+export function jsonNumber(v: number): string {
   if (v !== v) return '"NaN"';
   if (v === Infinity) return '"Infinity"';
   if (v === -Infinity) return '"-Infinity"';
@@ -36,12 +37,12 @@ function primitive(kind: PrimitiveKind): JsonWriter {
     case 'float32':
       return (v) => {
         if (!primitiveOk(kind, v)) throw bad(v);
-        return number(Math.fround(v as number));
+        return jsonNumber(Math.fround(v as number));
       };
     case 'float64':
       return (v) => {
         if (typeof v !== 'number') throw bad(v);
-        return number(v);
+        return jsonNumber(v);
       };
     case 'char':
       return (v) => {
@@ -56,11 +57,20 @@ function primitive(kind: PrimitiveKind): JsonWriter {
   }
 }
 
-/** Checks a string against its bound in UTF-8 bytes without encoding it when the answer is obvious. */
-export function checkStringBound(s: string, max: number | undefined): void {
-  if (max === undefined || s.length * 3 <= max) return;
+/**
+ * Why `s` breaks its bound in UTF-8 bytes, or undefined when it fits; encodes nothing when the answer
+ * is obvious from the UTF-16 length (each unit is 1 to 3 bytes).
+ */
+export function stringBoundProblem(s: string, max: number | undefined): string | undefined {
+  if (max === undefined || s.length * 3 <= max) return undefined;
   const bytes = s.length > max ? s.length : utf8Length(s);
-  if (bytes > max) throw new Located(`string of ${bytes} UTF-8 bytes is longer than its bound of ${max}`);
+  return bytes > max ? `string of ${bytes} UTF-8 bytes is longer than its bound of ${max}` : undefined;
+}
+
+/** Throws a Located failure when `s` breaks its bound. */
+export function checkStringBound(s: string, max: number | undefined): void {
+  const problem = stringBoundProblem(s, max);
+  if (problem !== undefined) throw new Located(problem);
 }
 
 export function compileJsonWriter(s: Schema): JsonWriter {

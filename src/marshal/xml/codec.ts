@@ -5,6 +5,7 @@ import type { Codec, CodecOptions } from '../codec-types.ts';
 import { MARSHAL_DEFAULTS, type Limits } from '../limits.ts';
 import { toDecodeError, toEncodeError } from '../located.ts';
 import type { Schema } from '../schema.ts';
+import { compileXmlEncoder } from './compile.ts';
 import { compileXmlReader } from './decode.ts';
 import { compileXmlWriter, hasElements } from './encode.ts';
 import { XmlPull } from './pull.ts';
@@ -20,6 +21,8 @@ export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limit
   const name = options.rootElement ?? ('name' in schema ? xsdTypeName(schema.name).split('.').pop()! : 'value');
   const root = rootPath('name' in schema ? schema.name : undefined);
   const write = compileXmlWriter(schema);
+  // Generated code for the compact form by default; pretty output and codegen: false use the closures.
+  const generated = options.codegen === false || options.pretty ? undefined : compileXmlEncoder(schema, root);
   const read = compileXmlReader(schema, ns);
   const complex = hasElements(schema);
   const open = `<${name} xmlns="${escapeAttribute(ns)}">`;
@@ -31,7 +34,7 @@ export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limit
     encode(value: T): Uint8Array {
       let body: string;
       try {
-        body = write(value, pretty ? '  ' : null);
+        body = generated ? generated(value) : write(value, pretty ? '  ' : null);
       } catch (err) {
         toEncodeError(err, root);
       }

@@ -121,9 +121,16 @@ export function compileXmlWriter(s: Schema): XmlWriter {
         } catch (err) {
           throw relocated(err);
         }
-        if (r.index < 0) return element('discriminator', label(r.label, null), false, indent);
+        let d = '';
+        if (r.index < 0 || plan.reportDiscriminator[r.index]) {
+          try {
+            d = element('discriminator', label(r.label, null), false, indent);
+          } catch (err) {
+            relocate(err, '.discriminator');
+          }
+        }
+        if (r.index < 0) return d;
         const c = writers[r.index]!;
-        const d = plan.reportDiscriminator[r.index] ? element('discriminator', label(r.label, null), false, indent) : '';
         try {
           return d + element(c.name, c.write(r.value, deeper(indent)), c.complex, indent);
         } catch (err) {
