@@ -4,7 +4,7 @@
  * closures (no lookups by name per value); failures carry the field path via Located.
  */
 import { toBase64 } from '../base64.ts';
-import { expectation, primitiveOk, shown } from '../check.ts';
+import { expectation, float32Overflow, primitiveOk, shown } from '../check.ts';
 import { Located, relocate, relocated } from '../located.ts';
 import { isPrimitive, type PrimitiveKind, type Schema } from '../schema.ts';
 import { planUnion, resolveUnion } from '../union.ts';
@@ -36,8 +36,8 @@ function primitive(kind: PrimitiveKind): JsonWriter {
       };
     case 'float32':
       return (v) => {
-        if (!primitiveOk(kind, v)) throw bad(v);
-        return jsonNumber(Math.fround(v as number));
+        if (typeof v !== 'number' || float32Overflow(v)) throw bad(v);
+        return jsonNumber(Math.fround(v));
       };
     case 'float64':
       return (v) => {

@@ -39,7 +39,7 @@ export function compileXmlWriter(s: Schema): XmlWriter {
     const kind = s.kind;
     return (v) => {
       if (!primitiveOk(kind, v)) throw new Located(`expected ${expectation(kind)}, got ${shown(v)}`);
-      if (kind === 'char') checkText(v as string);
+      if (typeof v === 'string') checkText(v);
       return formatPrimitive(kind, v);
     };
   }

@@ -38,18 +38,10 @@ export function formatFloat(v: number): string {
   return Object.is(v, -0) ? '-0' : String(v);
 }
 
-/** Text of a primitive (already validated). */
+/** Text of a primitive value (already validated against its kind). */
 export function formatPrimitive(kind: PrimitiveKind, v: unknown): string {
-  switch (kind) {
-    case 'float32':
-      return formatFloat(Math.fround(v as number));
-    case 'float64':
-      return formatFloat(v as number);
-    case 'char':
-      return escapeText(v as string);
-    default:
-      return Object.is(v, -0) ? '0' : String(v);
-  }
+  if (typeof v === 'number') return kind === 'float32' ? formatFloat(Math.fround(v)) : kind === 'float64' ? formatFloat(v) : String(v);
+  return typeof v === 'string' ? escapeText(v) : String(v);
 }
 
 /** What `parsePrimitive` returns for text that is not a value of the kind. */
