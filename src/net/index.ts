@@ -11,3 +11,16 @@ export type { MessageStream, SendOptions, StreamStats } from './stream.ts';
 export { STREAM_DEFAULTS, TcpMessageStream, type StreamOptions } from './tcp-stream.ts';
 export { connect, listen, Listener, LISTEN_DEFAULTS, type ListenerStats, type ListenOptions } from './tcp.ts';
 export { DataItemReader, DataItemType, DataItemWriter, type DataItem, type DataItemTypeName } from './data-items.ts';
+// Faults on demand: virtual time, a seeded generator, the simulated network and the chaos proxy.
+export { VirtualClock, VIRTUAL_CLOCK_DEFAULTS, type RunOptions, type TimerTarget, type VirtualClockOptions } from './virtual-clock.ts';
+export { Prng } from './prng.ts';
+export { SimNetwork, SIM_DEFAULTS, type SimNetworkOptions } from './sim/network.ts';
+export { SimDatagramEndpoint, type SimDatagramOptions } from './sim/endpoint.ts';
+export { LINK_DEFAULTS, type Latency, type LinkModel } from './sim/link-model.ts';
+export { fullMesh, internet, type InternetOptions, type InternetTopology, type Range, type Topology } from './sim/topology.ts';
+export type { Partition } from './sim/partition.ts';
+export type { NetCounters } from './sim/counters.ts';
+export { TraceRecorder, type TraceEvent, type TraceKind, type TraceListener } from './sim/trace.ts';
+export { startChaosProxy, type ChaosProxy } from './chaos/proxy.ts';
+export { CHAOS_DEFAULTS, type ChaosFaults, type ChaosOptions } from './chaos/options.ts';
+export { describeChaosStats, type ChaosStats, type DirectionStats } from './chaos/stats.ts';
