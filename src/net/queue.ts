@@ -46,8 +46,8 @@ export class MessageQueue<T> {
    */
   push(item: T): boolean {
     if (this.closedWith) return false;
-    const waiter = this.waiters.shift();
-    if (waiter) {
+    if (this.waiters.length > 0) {
+      const waiter = this.waiters.shift()!;
       this.onTake?.(item);
       waiter.resolve(item);
       return true;
@@ -56,7 +56,7 @@ export class MessageQueue<T> {
     if (this.count === this.items.length) this.grow();
     this.items[(this.head + this.count) & (this.items.length - 1)] = item;
     this.count++;
-    this.notifyReadable();
+    if (this.readableListeners.size > 0) this.notifyReadable();
     return true;
   }
 
@@ -140,11 +140,64 @@ export class MessageQueue<T> {
   }
 }
 
-/** An async iterator over a queue's items that ends at end-of-stream and throws the queue's failure. */
-export async function* iterateQueue<T>(take: () => Promise<T | null>): AsyncGenerator<T, void, undefined> {
-  for (;;) {
-    const item = await take();
-    if (item === null) return;
-    yield item;
+/**
+ * An async iterator over a queue's items that ends at end-of-stream and throws the queue's failure (once;
+ * after that, and after `return()`, it reports done). `poll` is the synchronous fast path: an item, `null`
+ * at end-of-stream, or `undefined` when `take` must wait. It costs one settled promise per item, where an
+ * async generator would cost several promises and a generator resumption.
+ */
+export class QueueIterator<T> implements AsyncIterableIterator<T> {
+  private finished = false;
+
+  constructor(
+    private readonly take: () => Promise<T | null>,
+    private readonly poll?: () => T | null | undefined,
+  ) {}
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.finished) return DONE;
+    if (this.poll) {
+      let item: T | null | undefined;
+      try {
+        item = this.poll();
+      } catch (err) {
+        this.finished = true;
+        return Promise.reject(err);
+      }
+      if (item === null) {
+        this.finished = true;
+        return DONE;
+      }
+      if (item !== undefined) return Promise.resolve({ value: item, done: false });
+    }
+    return this.take().then(this.onItem, this.onError);
   }
+
+  return(): Promise<IteratorResult<T, undefined>> {
+    this.finished = true;
+    return DONE;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private readonly onItem = (item: T | null): IteratorResult<T, undefined> => {
+    if (item !== null) return { value: item, done: false }; // taken already: never dropped, even after return()
+    this.finished = true;
+    return DONE_RESULT;
+  };
+
+  private readonly onError = (err: unknown): never => {
+    this.finished = true;
+    throw err;
+  };
+}
+
+const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+const DONE: Promise<IteratorReturnResult<undefined>> = Promise.resolve(DONE_RESULT);
+
+/** An async iterator over the items `take` gives, ending at `null` and throwing what `take` rejects with. */
+export function iterateQueue<T>(take: () => Promise<T | null>, poll?: () => T | null | undefined): QueueIterator<T> {
+  return new QueueIterator(take, poll);
 }

@@ -55,6 +55,11 @@ export class TcpMessageStream implements MessageStream {
   private readonly hwm: number;
   private readonly receiveHwm: number;
   private readonly maxQueued: number;
+  private readonly idleTimeout: number;
+  private readonly heartbeatInterval: number;
+  private readonly peerText: string;
+  // Named once: receive() is on the hot path and a wait's name is only read if it times out.
+  private readonly receiveWhat: string;
   private maxSendBytes: number;
 
   // Sending: a slab that small frames are copied into; [slabStart, slabEnd) is not yet written.
@@ -102,6 +107,10 @@ export class TcpMessageStream implements MessageStream {
     this.localAddress = localAddress;
     this.remoteAddress = remoteAddress;
     this.clock = options.clock ?? realClock;
+    this.peerText = formatAddress(remoteAddress);
+    this.receiveWhat = `receive from ${this.peerText}`;
+    this.idleTimeout = options.idleTimeout ?? STREAM_DEFAULTS.idleTimeout;
+    this.heartbeatInterval = options.heartbeatInterval ?? Math.floor(this.idleTimeout / 3);
     this.hwm = positive(options.highWaterMark ?? STREAM_DEFAULTS.highWaterMark, 'highWaterMark');
     this.receiveHwm = positive(options.receiveHighWaterMark ?? STREAM_DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark');
     this.maxQueued = positive(options.maxQueuedMessages ?? STREAM_DEFAULTS.maxQueuedMessages, 'maxQueuedMessages');
@@ -206,7 +215,7 @@ export class TcpMessageStream implements MessageStream {
 
   receive(opts?: WaitOptions): Promise<Uint8Array | null> {
     if (this.localClosed) return Promise.reject(new ClosedError('stream closed', { peer: this.peerText }));
-    return this.queue.take(opts, `receive from ${this.peerText}`);
+    return this.queue.take(opts, this.receiveWhat);
   }
 
   tryReceive(): Uint8Array | null | undefined {
@@ -218,8 +227,15 @@ export class TcpMessageStream implements MessageStream {
     return null;
   }
 
+  // The iterator's fast path: a queued message without a promise wait; end-of-stream and failures are left
+  // to receive(), which reports them exactly as it always does.
+  private readonly pollMessage = (): Uint8Array | undefined => {
+    if (this.localClosed) throw new ClosedError('stream closed', { peer: this.peerText });
+    return this.queue.tryTake();
+  };
+
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return iterateQueue(() => this.receive());
+    return iterateQueue(() => this.receive(), this.pollMessage);
   }
 
   async end(): Promise<void> {
@@ -284,10 +300,6 @@ export class TcpMessageStream implements MessageStream {
       unreadBytes: this.unreadBytes,
       readPauses: this.readPauses,
     };
-  }
-
-  private get peerText(): string {
-    return formatAddress(this.remoteAddress);
   }
 
   private waitFor(start: (settler: Settler<void>) => () => void, opts: WaitOptions | undefined, what: string): Promise<void> {
@@ -510,14 +522,6 @@ export class TcpMessageStream implements MessageStream {
   }
 
   // ---- liveness ----
-
-  private get idleTimeout(): number {
-    return this.options.idleTimeout ?? STREAM_DEFAULTS.idleTimeout;
-  }
-
-  private get heartbeatInterval(): number {
-    return this.options.heartbeatInterval ?? Math.floor(this.idleTimeout / 3);
-  }
 
   private startTicking(): void {
     const period = Math.min(...[this.idleTimeout / 2, this.heartbeatInterval].filter((p) => p > 0));
