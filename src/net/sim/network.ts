@@ -8,7 +8,9 @@ import {
 } from './counters.ts';
 import { LINK_DEFAULTS, resolveLinkModel, type LinkModel, type ResolvedLinkModel } from './link-model.ts';
 import { SimDatagramEndpoint, type SimDatagramOptions } from './endpoint.ts';
+import { SimListener, simConnect, type SimConnectOptions, type SimListenOptions } from './listener.ts';
 import { Partition } from './partition.ts';
+import type { SimMessageStream } from './stream.ts';
 import type { Topology } from './topology.ts';
 import type { TraceKind, TraceListener } from './trace.ts';
 
@@ -221,6 +223,33 @@ export class SimNetwork implements TimerTarget {
   /** The bound address of endpoint `id`. */
   addressOf(id: number): InetAddress {
     return this.epAddress[id]!;
+  }
+
+  /** What is bound as endpoint `id` (undefined once it closed). */
+  receiverOf(id: number): SimReceiver | undefined {
+    return this.epReceiver[id];
+  }
+
+  /**
+   * Listens for simulated message-stream connections at `tcp://host:port` (port 0: ephemeral).
+   * Throws ERR_ADDRESS_IN_USE when the address is bound.
+   */
+  listen(address: AddressLike, options: SimListenOptions = {}): SimListener {
+    const wanted = parseInetAddress(address, 'tcp');
+    if (wanted.port !== 0 && this.isBound(wanted)) {
+      const text = formatAddress(wanted);
+      throw new AddressInUseError(`${text} is already in use in the simulated network`, { address: text });
+    }
+    return new SimListener(this, wanted, options);
+  }
+
+  /**
+   * Connects from host `options.from` to a simulated listener: one round trip of virtual time. Rejects with
+   * ERR_CONNECTION_REFUSED when nothing listens, ERR_TOO_MANY_CONNECTIONS when the listener is full,
+   * ERR_TIMEOUT when a partition outlasts `breakTimeout` or `timeout`, ERR_ABORTED per `signal`.
+   */
+  connect(address: AddressLike, options: SimConnectOptions): Promise<SimMessageStream> {
+    return simConnect(this, address, options);
   }
 
   /** The text form of endpoint `id`'s address (`udp://10.0.0.1:9000`), computed once. */
