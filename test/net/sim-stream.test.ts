@@ -19,7 +19,8 @@ test('a simulated connection takes one round trip, then carries messages in orde
   const { client, server } = await pair(net);
   assert.equal(net.clock.now(), 20);
   assert.equal(client.remoteAddress.port, 80);
-  assert.equal(server.remoteAddress.host, '10.0.0.2');
+  assert.deepEqual(server.remoteAddress, client.localAddress);
+  assert.equal(client.localAddress.host, '10.0.0.2');
   for (const m of ['one', 'two', 'three']) await client.send(bytes(m));
   await client.end();
   const got: string[] = [];
