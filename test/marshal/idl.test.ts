@@ -162,3 +162,13 @@ test('ROS 2 generated IDL: nested modules, @verbatim annotations with concatenat
   const v = { stamp: { sec: 1, nanosec: 2 }, frame_id: 'map', position: { x: 1, y: 2, z: 3 }, covariance: Array<number>(36).fill(0.5), waypoints: [{ x: 0, y: 0, z: 0 }] };
   assert.deepEqual(c.decode(c.encode(v as never)), v);
 });
+
+test('escaped identifiers: a leading underscore lets a name clash with a keyword and is not part of it', () => {
+  const doc = parseIdl('module M { struct _struct { long _module; string _string; }; typedef _struct Alias; };');
+  const s = doc.type('struct') as Schema & { kind: 'struct' };
+  assert.deepEqual(
+    s.fields.map((f) => f.name),
+    ['module', 'string'],
+  );
+  assert.equal(doc.type('Alias'), s);
+});

@@ -13,6 +13,8 @@ export interface Token {
   readonly text: string;
   /** Numeric value of int/float tokens, decoded value of string/char tokens. */
   readonly value?: number | bigint | string;
+  /** An identifier written with a leading underscore (`_struct`): never a keyword, underscore dropped. */
+  readonly escaped?: boolean;
   readonly file: string;
   readonly line: number;
   readonly column: number;
@@ -69,9 +71,9 @@ function lexFile(src: string, file: string, state: State, depth: number): void {
     throw parseError(message, file, line, at - lineStart + 1);
   };
 
-  const pushToken = (kind: TokenKind, text: string, start: number, value?: number | bigint | string) => {
+  const pushToken = (kind: TokenKind, text: string, start: number, value?: number | bigint | string, escaped = false) => {
     if (state.tokens.length >= MAX_TOKENS) fail(`more than ${MAX_TOKENS} tokens`);
-    state.tokens.push({ kind, text, ...(value !== undefined ? { value } : {}), file, line, column: start - lineStart + 1 });
+    state.tokens.push({ kind, text, ...(value !== undefined ? { value } : {}), ...(escaped ? { escaped } : {}), file, line, column: start - lineStart + 1 });
   };
 
   const directive = (text: string, at: number) => {
@@ -159,7 +161,7 @@ function lexFile(src: string, file: string, state: State, depth: number): void {
     lexFile(body, file, inner, depth + 1);
     for (const t of inner.tokens) {
       if (t.kind === 'ident' && state.macros.has(t.text)) expand(t.text, start, new Set([...seen, name]));
-      else pushToken(t.kind, t.text, start, t.value);
+      else pushToken(t.kind, t.text, start, t.value, t.escaped === true);
     }
   };
 
@@ -216,6 +218,8 @@ function lexFile(src: string, file: string, state: State, depth: number): void {
       while (i < src.length && /[A-Za-z0-9_]/.test(src[i]!)) i++;
       const word = src.slice(start, i);
       if (state.macros.has(word) && state.macros.get(word) !== '') expand(word, start, new Set());
+      // IDL escapes an identifier that would clash with a keyword by a leading underscore, which is not part of the name.
+      else if (word.startsWith('_') && word.length > 1) pushToken('ident', word.slice(1), start, undefined, true);
       else if (!state.macros.has(word)) pushToken('ident', word, start);
       continue;
     }

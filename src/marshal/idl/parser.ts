@@ -48,7 +48,7 @@ class Parser {
   }
   private peek(text: string, ahead = 0): boolean {
     const tk = this.tokens[this.i + ahead];
-    return tk !== undefined && tk.kind !== 'string' && tk.kind !== 'char' && tk.text === text;
+    return tk !== undefined && tk.kind !== 'string' && tk.kind !== 'char' && tk.escaped !== true && tk.text === text;
   }
   private accept(text: string): boolean {
     if (this.peek(text)) {
@@ -166,7 +166,7 @@ class Parser {
     const notes = this.annotations();
     const tk = this.tok;
     if (tk.kind === 'eof') return;
-    if (tk.kind !== 'ident') this.fail(`expected a definition, found ${this.describe(tk)}`);
+    if (tk.kind !== 'ident' || tk.escaped) this.fail(`expected a definition, found ${this.describe(tk)}`);
     switch (tk.text) {
       case 'module': {
         this.i++;
@@ -226,7 +226,7 @@ class Parser {
       if (this.tok.kind === 'eof') this.fail(`expected '}' to close interface ${name.text}`, name);
       this.annotations();
       const w = this.tok.text;
-      if (['struct', 'exception', 'union', 'enum', 'typedef', 'const'].includes(w) && this.tok.kind === 'ident') this.definition();
+      if (['struct', 'exception', 'union', 'enum', 'typedef', 'const'].includes(w) && this.tok.kind === 'ident' && !this.tok.escaped) this.definition();
       // Operations and attributes describe calls, which the invoke layer handles; skip them here.
       else this.skipDeclaration();
     }
@@ -433,7 +433,8 @@ class Parser {
   private typeSpec(): Schema {
     const tk = this.tok;
     if (tk.kind !== 'ident' && !this.peek('::')) this.fail(`expected a type, found ${this.describe(tk)}`);
-    const word = tk.text;
+    // An escaped identifier names a declared type even when it is spelled like a keyword.
+    const word = tk.escaped ? '' : tk.text;
     const simple: Record<string, () => Schema> = {
       boolean: t.boolean,
       octet: t.octet,
@@ -607,7 +608,7 @@ class Parser {
       while (tk.kind === 'string' && this.tok.kind === 'string') v = String(v) + String(this.tokens[this.i++]!.value);
       return v;
     }
-    if (tk.kind === 'ident' && (tk.text === 'TRUE' || tk.text === 'FALSE')) {
+    if (tk.kind === 'ident' && !tk.escaped && (tk.text === 'TRUE' || tk.text === 'FALSE')) {
       this.i++;
       return tk.text === 'TRUE';
     }
