@@ -6,5 +6,6 @@ import { sendCommand } from './send.ts';
 import { encodeCommand } from './encode.ts';
 import { decodeCommand } from './decode.ts';
 import { schemaCommand } from './schema.ts';
+import { chaosCommand } from './chaos.ts';
 
-export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand];
