@@ -100,6 +100,9 @@ test('two different types with one name cannot share an XSD', () => {
 test('names that could break the markup are refused', () => {
   assert.throws(() => codec(Person, 'xml', { rootElement: 'a"><evil' }), (e: unknown) => isCourierError(e, 'ERR_INVALID_ARGUMENT'));
   assert.throws(() => generateXsd({ kind: 'struct', name: 'P"', fields: [] }), (e: unknown) => isCourierError(e, 'ERR_SCHEMA'));
+  const clash = t.union('U', t.int32(), { discriminator: t.case([1], t.int32()) });
+  assert.throws(() => codec(clash, 'xml'), /cannot be told apart/);
+  assert.doesNotThrow(() => codec(clash, 'json'));
   const c = codec(Person, 'xml', { namespace: 'urn:a&b"c', rootElement: 'P' });
   const v = { name: 'a', place: 'b', year: 1 };
   assert.match(text(c.encode(v)), /^<P xmlns="urn:a&amp;b&quot;c">/);

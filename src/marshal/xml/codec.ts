@@ -10,13 +10,14 @@ import { compileXmlReader } from './decode.ts';
 import { compileXmlWriter, hasElements } from './encode.ts';
 import { XmlPull } from './pull.ts';
 import { escapeAttribute } from './text.ts';
-import { checkRootElement, xsdTypeName } from './xsd.ts';
+import { checkRootElement, checkXmlNames, xsdTypeName } from './xsd.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   checkRootElement(options.rootElement);
+  checkXmlNames(schema);
   const ns = options.namespace ?? MARSHAL_DEFAULTS.xmlNamespace;
   const name = options.rootElement ?? ('name' in schema ? xsdTypeName(schema.name).split('.').pop()! : 'value');
   const root = rootPath('name' in schema ? schema.name : undefined);

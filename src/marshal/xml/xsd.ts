@@ -33,6 +33,26 @@ export function xsdTypeName(name: string): string {
 
 const ncName = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
+/**
+ * Throws ERR_SCHEMA for a union with a case named `discriminator`: in the element-per-field form its
+ * element could not be told from the discriminator's.
+ */
+export function checkXmlNames(s: Schema): void {
+  switch (s.kind) {
+    case 'struct':
+      return s.fields.forEach((f) => checkXmlNames(f.type));
+    case 'union':
+      if (s.cases.some((c) => c.name === 'discriminator')) {
+        throw new SchemaError(`union ${s.name}: a case named 'discriminator' cannot be told apart from the discriminator in XML`, { type: s.name });
+      }
+      return s.cases.forEach((c) => checkXmlNames(c.type));
+    case 'sequence':
+    case 'array':
+    case 'optional':
+      return checkXmlNames(s.element);
+  }
+}
+
 /** Throws ERR_INVALID_ARGUMENT unless `name` (when given) can name an XML element. */
 export function checkRootElement(name: string | undefined): void {
   if (name !== undefined && !ncName.test(name)) throw new InvalidArgumentError(`rootElement '${name}' is not an XML element name`, { rootElement: name });
@@ -46,6 +66,7 @@ export interface XsdOptions {
 /** Generates the XSD document for values of `schema` (root element named after the type). */
 export function generateXsd(schema: Schema, options: XsdOptions = {}): string {
   checkSchema(schema, Infinity);
+  checkXmlNames(schema);
   checkRootElement(options.rootElement);
   const ns = options.namespace ?? MARSHAL_DEFAULTS.xmlNamespace;
   const named = new Map<string, string>();
