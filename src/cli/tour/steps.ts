@@ -3,5 +3,6 @@ import type { TourStep } from './step.ts';
 import { udpStep } from './udp.ts';
 import { tcpStep } from './tcp.ts';
 import { marshalStep } from './marshal.ts';
+import { faultsStep } from './faults.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, marshalStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, marshalStep, faultsStep];
