@@ -7,5 +7,6 @@ import { encodeCommand } from './encode.ts';
 import { decodeCommand } from './decode.ts';
 import { schemaCommand } from './schema.ts';
 import { chaosCommand } from './chaos.ts';
+import { mcastCommand } from './mcast.ts';
 
-export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand];

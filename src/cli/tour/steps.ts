@@ -2,7 +2,8 @@
 import type { TourStep } from './step.ts';
 import { udpStep } from './udp.ts';
 import { tcpStep } from './tcp.ts';
+import { multicastStep } from './multicast.ts';
 import { marshalStep } from './marshal.ts';
 import { faultsStep } from './faults.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, marshalStep, faultsStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, faultsStep];
