@@ -1,6 +1,6 @@
 /**
- * The JSON codec: UTF-8 JSON text in and out. The encoder is generated code (closures without codegen);
- * the decoder is JSON.parse followed by a closure tree that checks and converts every node.
+ * The JSON codec: UTF-8 JSON text in and out. The encoder is generated code; the decoder is JSON.parse
+ * followed by generated code that checks and converts every node (closure trees without codegen).
  */
 import { DecodeError } from '../../errors.ts';
 import { rootPath } from '../check.ts';
@@ -9,6 +9,7 @@ import type { Limits } from '../limits.ts';
 import { toDecodeError, toEncodeError } from '../located.ts';
 import type { Schema } from '../schema.ts';
 import { compileJsonReader } from './decode.ts';
+import { compileJsonDecoder } from './compile-decoder.ts';
 import { compileJsonEncoder } from './compile.ts';
 import { compileJsonWriter, indentJson } from './encode.ts';
 
@@ -29,7 +30,7 @@ export function jsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limi
   const root = rootPath('name' in schema ? schema.name : undefined);
   // Generated code by default; the closure writer gives the same text where code generation is barred.
   const write = options.codegen === false ? compileJsonWriter(schema) : compileJsonEncoder(schema, root);
-  const read = compileJsonReader(schema);
+  const read = options.codegen === false ? compileJsonReader(schema) : compileJsonDecoder(schema, root);
   return {
     schema,
     format: 'json',
