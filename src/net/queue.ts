@@ -79,6 +79,13 @@ export class MessageQueue<T> {
     const item = this.tryTake();
     if (item !== undefined) return Promise.resolve(item);
     if (this.closedWith) return this.closedWith.error === null ? Promise.resolve(null) : Promise.reject(this.closedWith.error);
+    if (opts === undefined || (opts.timeout === undefined && opts.signal === undefined)) {
+      // Nothing can end this wait but an item or the queue closing, and both take the waiter off the list
+      // as they settle it: the bare promise is enough, without boundedWait's timer, listener and closures.
+      return new Promise<T | null>((resolve, reject) => {
+        this.waiters.push({ resolve, reject });
+      });
+    }
     return boundedWait<T | null>(
       (settler) => {
         this.waiters.push(settler);

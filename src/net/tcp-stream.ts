@@ -81,6 +81,8 @@ export class TcpMessageStream implements MessageStream {
   private consumed = 0;
   private acked = 0;
   private ackScheduled = false;
+  private readonly ackBody = new Uint8Array(8);
+  private readonly ackView = new DataView(this.ackBody.buffer);
   private readonly confirmAt: number[] = [];
   private unreadBytes = 0;
   private paused = false;
@@ -333,6 +335,9 @@ export class TcpMessageStream implements MessageStream {
 
   private readonly flushTick = () => {
     this.flushScheduled = false;
+    // An acknowledgement that is due rides in the same write as the data (a reply, say), instead of
+    // costing both sides a write and a read of its own when its setImmediate comes.
+    if (this.ackScheduled) this.appendAck();
     this.flush();
   };
 
@@ -361,12 +366,18 @@ export class TcpMessageStream implements MessageStream {
 
   private sendAck(): void {
     this.ackScheduled = false;
-    if (this.acked === this.consumed || this.failure || this.socketEnded) return;
+    if (this.appendAck()) this.flush();
+  }
+
+  // Batches a cumulative acknowledgement of every message taken so far, if one is owed; true if it did.
+  private appendAck(): boolean {
+    if (this.acked === this.consumed || this.failure || this.socketEnded) return false;
     this.acked = this.consumed;
-    const body = new Uint8Array(8);
-    new DataView(body.buffer).setBigUint64(0, BigInt(this.consumed));
-    this.appendFrame(FrameKind.Ack, body);
-    this.flush();
+    // u64 big-endian, written as two halves: no BigInt and no new buffer per acknowledgement.
+    this.ackView.setUint32(0, Math.floor(this.consumed / 0x1_0000_0000));
+    this.ackView.setUint32(4, this.consumed >>> 0);
+    this.appendFrame(FrameKind.Ack, this.ackBody);
+    return true;
   }
 
   private readonly ackLater = () => this.sendAck();
@@ -461,7 +472,10 @@ export class TcpMessageStream implements MessageStream {
 
   private onAck(body: Uint8Array): void {
     if (body.length !== 8) return this.fail(new ProtocolError('malformed acknowledgement', { peer: this.peerText }));
-    const count = Number(new DataView(body.buffer, body.byteOffset, 8).getBigUint64(0));
+    // u64 big-endian read as two halves (exact below 2^53): no DataView and no BigInt per acknowledgement.
+    const high = ((body[0]! << 24) | (body[1]! << 16) | (body[2]! << 8) | body[3]!) >>> 0;
+    const low = ((body[4]! << 24) | (body[5]! << 16) | (body[6]! << 8) | body[7]!) >>> 0;
+    const count = high * 0x1_0000_0000 + low;
     if (count < this.confirmed || count > this.sent) {
       return this.fail(new ProtocolError(`acknowledgement of ${count} messages, but ${this.sent} were sent`, { peer: this.peerText }));
     }
