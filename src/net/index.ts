@@ -24,3 +24,5 @@ export { TraceRecorder, type TraceEvent, type TraceKind, type TraceListener } fr
 export { startChaosProxy, type ChaosProxy } from './chaos/proxy.ts';
 export { CHAOS_DEFAULTS, type ChaosFaults, type ChaosOptions } from './chaos/options.ts';
 export { describeChaosStats, type ChaosStats, type DirectionStats } from './chaos/stats.ts';
+export { SimListener, type SimConnectOptions, type SimListenOptions } from './sim/listener.ts';
+export { SimMessageStream, SIM_STREAM_DEFAULTS, type SimStreamOptions } from './sim/stream.ts';

@@ -42,6 +42,20 @@ export interface SimReceiver {
   arrive(data: Uint8Array, fromId: number, from: InetAddress): void;
 }
 
+// Counter offsets as module constants of this file: the hot path reads them without an import binding.
+const SENT = C_SENT;
+const DELIVERED = C_DELIVERED;
+const LOST = C_LOST;
+const PARTITIONED = C_PARTITIONED;
+const OVERFLOWED = C_OVERFLOWED;
+const UNREACHABLE = C_UNREACHABLE;
+const DUPLICATED = C_DUPLICATED;
+const REORDERED = C_REORDERED;
+const CORRUPTED = C_CORRUPTED;
+const BYTES_SENT = C_BYTES_SENT;
+const BYTES_DELIVERED = C_BYTES_DELIVERED;
+const STRIDE = COUNTERS;
+
 const FLAG_COPY = 1;
 const FLAG_CORRUPT = 2;
 const OVERFLOW_LINK = 0;
@@ -88,12 +102,14 @@ export class SimNetwork implements TimerTarget {
   private linkOverridden: boolean[] = [];
   private linkBase = new Float64Array(1024);
   private linkBusy = new Float64Array(1024);
-  private linkStats = new Float64Array(1024 * COUNTERS);
+  private linkStats = new Float64Array(1024 * STRIDE);
   private linkCount = 0;
   private readonly overrides = new Map<number, ResolvedLinkModel>();
 
-  // Flows (sender endpoint → receiver endpoint): datagrams sent, and the latest one delivered.
-  private readonly flowIds = new Map<number, number>();
+  // Flows (sender endpoint → receiver endpoint): their link, datagrams sent, and the latest one delivered.
+  // Looked up per sender by receiver id (small integer keys), so a send costs one small-map lookup.
+  private epFlows: (Map<number, number> | undefined)[] = [];
+  private flowLink = new Int32Array(1024);
   private flowSent = new Float64Array(1024);
   private flowMaxDelivered = new Float64Array(1024);
   private flowCount = 0;
@@ -111,7 +127,7 @@ export class SimNetwork implements TimerTarget {
   private ifUsed = 0;
   private inFlight = 0;
 
-  private readonly totals = new Float64Array(COUNTERS);
+  private readonly totals = new Float64Array(STRIDE);
   private partitions: Partition[] = [];
 
   constructor(options: SimNetworkOptions = {}) {
@@ -181,7 +197,7 @@ export class SimNetwork implements TimerTarget {
     this.epAddress[id] = bound;
     this.epText[id] = formatAddress(bound);
     this.epReceiver[id] = receiver;
-    this.epCounters = ensureFloat64(this.epCounters, (id + 1) * 2 * COUNTERS);
+    this.epCounters = ensureFloat64(this.epCounters, (id + 1) * 2 * STRIDE);
     this.objectIds.set(bound, id);
     return { id, address: bound };
   }
@@ -368,39 +384,39 @@ export class SimNetwork implements TimerTarget {
    */
   transmit(src: number, dst: number, data: Uint8Array, dstText: string): void {
     const bytes = data.length;
-    const srcBase = src * 2 * COUNTERS;
+    const srcBase = src * 2 * STRIDE;
     const ec = this.epCounters;
     const t = this.totals;
-    ec[srcBase + C_SENT]!++;
-    ec[srcBase + C_BYTES_SENT]! += bytes;
-    t[C_SENT]!++;
-    t[C_BYTES_SENT]! += bytes;
+    ec[srcBase + SENT]!++;
+    ec[srcBase + BYTES_SENT]! += bytes;
+    t[SENT]!++;
+    t[BYTES_SENT]! += bytes;
     if (dst < 0) {
-      this.lose(-1, src, -1, C_UNREACHABLE);
+      this.lose(-1, src, -1, UNREACHABLE);
       this.trace?.(this.clock.now(), 'unreachable', this.epText[src]!, dstText, 0, bytes);
       return;
     }
-    const dstBase = (dst * 2 + 1) * COUNTERS;
-    ec[dstBase + C_SENT]!++;
-    ec[dstBase + C_BYTES_SENT]! += bytes;
+    const dstBase = (dst * 2 + 1) * STRIDE;
+    ec[dstBase + SENT]!++;
+    ec[dstBase + BYTES_SENT]! += bytes;
     const srcHost = this.epHost[src]!;
     const dstHost = this.epHost[dst]!;
-    const l = this.link(srcHost, dstHost);
-    const lc = this.linkStats;
-    const lb = l * COUNTERS;
-    lc[lb + C_SENT]!++;
-    lc[lb + C_BYTES_SENT]! += bytes;
     const flow = this.flow(src, dst);
+    const l = flow >= 0 ? this.flowLink[flow]! : this.link(srcHost, dstHost);
+    const lc = this.linkStats;
+    const lb = l * STRIDE;
+    lc[lb + SENT]!++;
+    lc[lb + BYTES_SENT]! += bytes;
     const index = flow >= 0 ? ++this.flowSent[flow]! : 0;
     const tr = this.trace;
     if (tr) tr(this.clock.now(), 'send', this.epText[src]!, dstText, index, bytes);
-    if (this.partitions.length > 0 && this.separated(srcHost, dstHost)) return this.drop(l, src, dst, C_PARTITIONED, index, bytes);
+    if (this.partitions.length > 0 && this.separated(srcHost, dstHost)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
     const m = this.linkModels[l]!;
     if (m.loss > 0 && this.random.next() < m.loss) return this.drop(l, src, dst, -1, index, bytes);
     let departs = this.clock.now();
     if (m.bandwidth > 0) {
       departs = this.serialise(l, bytes);
-      if (departs < 0) return this.drop(l, src, dst, C_OVERFLOWED, index, bytes);
+      if (departs < 0) return this.drop(l, src, dst, OVERFLOWED, index, bytes);
     }
     let delay = departs - this.clock.now() + this.sampleLatency(l);
     if (m.reorder > 0 && this.random.next() < m.reorder) delay += m.reorderDelay;
@@ -408,7 +424,7 @@ export class SimNetwork implements TimerTarget {
     if (m.corrupt > 0 && this.random.next() < m.corrupt) flags |= FLAG_CORRUPT;
     const copies = m.duplicate > 0 && this.random.next() < m.duplicate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
-      if (this.inFlight >= this.maxInFlight) return this.drop(l, src, dst, C_OVERFLOWED, index, bytes);
+      if (this.inFlight >= this.maxInFlight) return this.drop(l, src, dst, OVERFLOWED, index, bytes);
       const slot = this.allocSlot();
       this.ifSrc[slot] = src;
       this.ifDst[slot] = dst;
@@ -437,22 +453,22 @@ export class SimNetwork implements TimerTarget {
     this.inFlight--;
     const bytes = data.length;
     const receiver = this.epReceiver[dst];
-    if (!receiver) return this.drop(l, src, dst, C_UNREACHABLE, index, bytes);
-    if (this.partitions.length > 0 && this.separated(this.epHost[src]!, this.epHost[dst]!)) return this.drop(l, src, dst, C_PARTITIONED, index, bytes);
-    const lb = l * COUNTERS;
-    const sb = src * 2 * COUNTERS;
-    const db = (dst * 2 + 1) * COUNTERS;
-    this.count(lb, sb, db, C_DELIVERED, 1);
-    this.count(lb, sb, db, C_BYTES_DELIVERED, bytes);
+    if (!receiver) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
+    if (this.partitions.length > 0 && this.separated(this.epHost[src]!, this.epHost[dst]!)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
+    const lb = l * STRIDE;
+    const sb = src * 2 * STRIDE;
+    const db = (dst * 2 + 1) * STRIDE;
+    this.count(lb, sb, db, DELIVERED, 1);
+    this.count(lb, sb, db, BYTES_DELIVERED, bytes);
     const tr = this.trace;
     const now = this.clock.now();
     if (flags & FLAG_COPY) {
-      this.count(lb, sb, db, C_DUPLICATED, 1);
+      this.count(lb, sb, db, DUPLICATED, 1);
       if (tr) tr(now, 'duplicate', this.epText[src]!, this.epText[dst]!, index, bytes);
     } else {
       if (flow >= 0) {
         if (index < this.flowMaxDelivered[flow]!) {
-          this.count(lb, sb, db, C_REORDERED, 1);
+          this.count(lb, sb, db, REORDERED, 1);
           if (tr) tr(now, 'reorder', this.epText[src]!, this.epText[dst]!, index, bytes);
         } else this.flowMaxDelivered[flow] = index;
       }
@@ -462,7 +478,7 @@ export class SimNetwork implements TimerTarget {
           const bit = this.random.int(bytes * 8);
           data[bit >> 3]! ^= 1 << (bit & 7);
         }
-        this.count(lb, sb, db, C_CORRUPTED, 1);
+        this.count(lb, sb, db, CORRUPTED, 1);
         if (tr) tr(now, 'corrupt', this.epText[src]!, this.epText[dst]!, index, bytes);
       }
       if (tr) tr(now, 'deliver', this.epText[src]!, this.epText[dst]!, index, bytes);
@@ -482,7 +498,7 @@ export class SimNetwork implements TimerTarget {
     const a = this.hostIds.get(hostName(from));
     const b = this.hostIds.get(hostName(to));
     const l = a === undefined || b === undefined ? undefined : this.linkIds.get(a * 2_097_152 + b);
-    return readCounters(l === undefined ? new Float64Array(COUNTERS) : this.linkStats, l === undefined ? 0 : l * COUNTERS);
+    return readCounters(l === undefined ? new Float64Array(STRIDE) : this.linkStats, l === undefined ? 0 : l * STRIDE);
   }
 
   /** What the network did with the datagrams an endpoint sent (`out`) and those sent to it (`in`). */
@@ -494,7 +510,7 @@ export class SimNetwork implements TimerTarget {
 
   /** Counters of endpoint `id` (see endpointCounters). */
   countersOf(id: number): { out: NetCounters; in: NetCounters } {
-    return { out: readCounters(this.epCounters, id * 2 * COUNTERS), in: readCounters(this.epCounters, (id * 2 + 1) * COUNTERS) };
+    return { out: readCounters(this.epCounters, id * 2 * STRIDE), in: readCounters(this.epCounters, (id * 2 + 1) * STRIDE) };
   }
 
   /** Datagrams in flight now. */
@@ -516,27 +532,30 @@ export class SimNetwork implements TimerTarget {
     this.lose(l, src, dst, reason);
     const tr = this.trace;
     if (tr) {
-      const kind: TraceKind = reason === C_PARTITIONED ? 'partition' : reason === C_OVERFLOWED ? 'overflow' : reason === C_UNREACHABLE ? 'unreachable' : 'lose';
+      const kind: TraceKind = reason === PARTITIONED ? 'partition' : reason === OVERFLOWED ? 'overflow' : reason === UNREACHABLE ? 'unreachable' : 'lose';
       tr(this.clock.now(), kind, this.epText[src]!, dst >= 0 ? this.epText[dst]! : '', index, bytes);
     }
   }
 
   private lose(l: number, src: number, dst: number, reason: number): void {
     bumpLost(this.totals, 0, reason);
-    bumpLost(this.epCounters, src * 2 * COUNTERS, reason);
-    if (dst >= 0) bumpLost(this.epCounters, (dst * 2 + 1) * COUNTERS, reason);
-    if (l >= 0) bumpLost(this.linkStats, l * COUNTERS, reason);
+    bumpLost(this.epCounters, src * 2 * STRIDE, reason);
+    if (dst >= 0) bumpLost(this.epCounters, (dst * 2 + 1) * STRIDE, reason);
+    if (l >= 0) bumpLost(this.linkStats, l * STRIDE, reason);
   }
 
   private flow(src: number, dst: number): number {
-    const key = src * 16_777_216 + dst;
-    let f = this.flowIds.get(key);
+    let flows = this.epFlows[src];
+    if (flows === undefined) this.epFlows[src] = flows = new Map<number, number>();
+    let f = flows.get(dst);
     if (f === undefined) {
       if (this.flowCount >= this.maxFlows) return -1;
       f = this.flowCount++;
-      this.flowIds.set(key, f);
+      flows.set(dst, f);
+      this.flowLink = ensureInt32(this.flowLink, f + 1);
       this.flowSent = ensureFloat64(this.flowSent, f + 1);
       this.flowMaxDelivered = ensureFloat64(this.flowMaxDelivered, f + 1);
+      this.flowLink[f] = this.link(this.epHost[src]!, this.epHost[dst]!);
     }
     return f;
   }
@@ -548,7 +567,7 @@ export class SimNetwork implements TimerTarget {
     this.linkOverridden[l] = override !== undefined;
     this.linkBase = ensureFloat64(this.linkBase, l + 1);
     this.linkBusy = ensureFloat64(this.linkBusy, l + 1);
-    this.linkStats = ensureFloat64(this.linkStats, (l + 1) * COUNTERS);
+    this.linkStats = ensureFloat64(this.linkStats, (l + 1) * STRIDE);
     this.linkBase[l] = a >= 0 && this.topology ? this.topology.latency(this.hostNames[a]!, this.hostNames[b]!) : LINK_DEFAULTS.latency;
     return l;
   }
@@ -596,7 +615,7 @@ export class SimNetwork implements TimerTarget {
 }
 
 function bumpLost(a: Float64Array, base: number, reason: number): void {
-  a[base + C_LOST]!++;
+  a[base + LOST]!++;
   if (reason >= 0) a[base + reason]!++;
 }
 
