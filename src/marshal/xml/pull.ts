@@ -301,14 +301,10 @@ export class XmlPull {
   private chars(from: number, to: number): string {
     const raw = this.text.slice(from, to);
     if (raw.includes(']]>')) this.fail("']]>' in character data", from + raw.indexOf(']]>'));
-    const s = raw.includes('&') ? this.unescape(raw, from) : raw;
-    // XML parsers hand applications \n for every \r\n or lone \r in the text (a literal \r must be written &#13;).
-    return raw.includes('\r') ? this.normalizeNewlines(raw, from) : s;
-  }
-
-  private normalizeNewlines(raw: string, from: number): string {
-    const s = raw.replace(/\r\n?/g, '\n');
-    return s.includes('&') ? this.unescape(s, from) : s;
+    // XML parsers hand applications \n for every \r\n or lone \r in the text (a literal \r is written
+    // &#13;), so newlines are normalised before references are expanded.
+    const text = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
+    return text.includes('&') ? this.unescape(text, from) : text;
   }
 
   private unescape(raw: string, from: number): string {
