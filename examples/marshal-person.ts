@@ -1,7 +1,8 @@
 // One schema, three external data representations: the textbook's Person marshalled as CORBA CDR,
 // XML and JSON, unmarshalled back, and a mistake caught with its field path.
 // Run: node --import tsx examples/marshal-person.ts
-import { codec, generateXsd, isCourierError, parseIdl, t, type Infer } from '../src/index.ts';
+import { isCourierError } from '../src/errors.ts';
+import { codec, generateXsd, parseIdl, t, type Infer } from '../src/marshal/index.ts';
 
 // Describe the type once, in TypeScript…
 const Person = t.struct('Person', { name: t.string(), place: t.string(), year: t.int32() });
