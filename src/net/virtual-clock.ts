@@ -1,4 +1,4 @@
-import { InvalidArgumentError, TimeoutError } from '../errors.ts';
+import { AbortedError, InvalidArgumentError, TimeoutError } from '../errors.ts';
 import type { Clock } from './clock.ts';
 
 /**
@@ -30,21 +30,24 @@ type Callback = TimerTarget | (() => void);
  * A clock whose time moves only when told: `advance`, `runUntil`, `runNext`, `runAll` (and their async
  * forms, which let promise continuations run at the virtual time that woke them). Timers fire in time
  * order, and timers due at the same time fire in the order they were set, so a run is deterministic.
- * Pending timers live in a binary heap of slot numbers over typed arrays: millions cost no per-timer object.
+ * Pending timers live in a binary heap over typed arrays (slot, due time, order): millions cost no per-timer object.
  */
 export class VirtualClock implements Clock {
   private current: number;
   private readonly maxTimers: number;
   private order = 0;
-  // Per slot: due time, scheduling order (ties), the tag passed to a target, and what to call.
-  private at = new Float64Array(1024);
+  // Per slot: scheduling order (to recognise a stale cancel), the tag passed to a target, and what to call.
   private seq = new Float64Array(1024);
   private tags = new Float64Array(1024);
   private callbacks: (Callback | undefined)[] = new Array<Callback | undefined>(1024);
   private freeSlots = new Int32Array(1024);
   private freeCount = 0;
   private slotsUsed = 0;
+  // The heap holds each entry's due time and scheduling order beside its slot, so sifting reads
+  // contiguous memory instead of chasing slots (the cost that dominates with a million pending timers).
   private heap = new Int32Array(1024);
+  private heapAt = new Float64Array(1024);
+  private heapSeq = new Float64Array(1024);
   private heapSize = 0;
   private live = 0;
   private firing = false;
@@ -84,6 +87,22 @@ export class VirtualClock implements Clock {
     };
   }
 
+  /** Resolves after `ms` virtual milliseconds (once the clock is run that far). Rejects with ERR_ABORTED on `signal`. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(new AbortedError('sleep aborted', signal.reason));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        cancel();
+        reject(new AbortedError('sleep aborted', signal?.reason));
+      };
+      const cancel = this.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Calls `target.fire(tag)` once, `ms` virtual milliseconds from now: the closure-free path for simulations. Cannot be cancelled. */
   post(target: TimerTarget, tag: number, ms: number): void {
     this.schedule(target, tag, ms);
@@ -92,7 +111,7 @@ export class VirtualClock implements Clock {
   /** When the next pending timer is due, or undefined when none is. */
   nextTime(): number | undefined {
     this.dropCancelledTop();
-    return this.heapSize === 0 ? undefined : this.at[this.heap[0]!];
+    return this.heapSize === 0 ? undefined : this.heapAt[0];
   }
 
   /** Runs every timer due within the next `ms` milliseconds, then sets the time to now + ms. Returns how many fired. */
@@ -164,12 +183,12 @@ export class VirtualClock implements Clock {
     }
     const delay = ms > 0 ? ms : 0; // also maps NaN to 0
     const slot = this.allocSlot();
-    this.at[slot] = this.current + delay;
-    this.seq[slot] = this.order++;
+    const order = this.order++;
+    this.seq[slot] = order;
     this.tags[slot] = tag;
     this.callbacks[slot] = callback;
     this.live++;
-    this.push(slot);
+    this.push(slot, this.current + delay, order);
     return slot;
   }
 
@@ -177,7 +196,7 @@ export class VirtualClock implements Clock {
     this.dropCancelledTop();
     if (this.heapSize === 0) return false;
     const slot = this.heap[0]!;
-    const due = this.at[slot]!;
+    const due = this.heapAt[0]!;
     if (due > t) return false;
     if (this.firing) throw new InvalidArgumentError('the virtual clock was run from inside one of its own timers');
     this.pop();
@@ -222,62 +241,88 @@ export class VirtualClock implements Clock {
     let n = 0;
     for (let i = 0; i < this.heapSize; i++) {
       const slot = this.heap[i]!;
-      if (this.callbacks[slot] === undefined) this.freeSlot(slot);
-      else this.heap[n++] = slot;
+      if (this.callbacks[slot] === undefined) {
+        this.freeSlot(slot);
+        continue;
+      }
+      this.heap[n] = slot;
+      this.heapAt[n] = this.heapAt[i]!;
+      this.heapSeq[n] = this.heapSeq[i]!;
+      n++;
     }
     this.heapSize = n;
     for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
   }
 
-  private before(x: number, y: number): boolean {
-    const ax = this.at[x]!;
-    const ay = this.at[y]!;
-    return ax < ay || (ax === ay && this.seq[x]! < this.seq[y]!);
-  }
-
-  private push(slot: number): void {
-    if (this.heapSize === this.heap.length) this.heap = grow(this.heap, this.heap.length * 2);
-    let i = this.heapSize++;
+  private push(slot: number, at: number, order: number): void {
+    if (this.heapSize === this.heap.length) {
+      const size = this.heap.length * 2;
+      this.heap = grow(this.heap, size);
+      this.heapAt = growF(this.heapAt, size);
+      this.heapSeq = growF(this.heapSeq, size);
+    }
     const heap = this.heap;
+    const hAt = this.heapAt;
+    const hSeq = this.heapSeq;
+    let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (!this.before(slot, p)) break;
-      heap[i] = p;
+      const pAt = hAt[parent]!;
+      if (pAt < at || (pAt === at && hSeq[parent]! < order)) break;
+      heap[i] = heap[parent]!;
+      hAt[i] = pAt;
+      hSeq[i] = hSeq[parent]!;
       i = parent;
     }
     heap[i] = slot;
+    hAt[i] = at;
+    hSeq[i] = order;
   }
 
   private pop(): void {
-    const last = this.heap[--this.heapSize]!;
-    if (this.heapSize > 0) {
-      this.heap[0] = last;
+    const n = --this.heapSize;
+    if (n > 0) {
+      this.heap[0] = this.heap[n]!;
+      this.heapAt[0] = this.heapAt[n]!;
+      this.heapSeq[0] = this.heapSeq[n]!;
       this.siftDown(0);
     }
   }
 
   private siftDown(start: number): void {
     const heap = this.heap;
+    const hAt = this.heapAt;
+    const hSeq = this.heapSeq;
     const n = this.heapSize;
     const slot = heap[start]!;
+    const at = hAt[start]!;
+    const order = hSeq[start]!;
     let i = start;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n && this.before(heap[child + 1]!, heap[child]!)) child++;
-      if (!this.before(heap[child]!, slot)) break;
+      const right = child + 1;
+      if (right < n) {
+        const ra = hAt[right]!;
+        const ca = hAt[child]!;
+        if (ra < ca || (ra === ca && hSeq[right]! < hSeq[child]!)) child = right;
+      }
+      const cAt = hAt[child]!;
+      if (at < cAt || (at === cAt && order < hSeq[child]!)) break;
       heap[i] = heap[child]!;
+      hAt[i] = cAt;
+      hSeq[i] = hSeq[child]!;
       i = child;
     }
     heap[i] = slot;
+    hAt[i] = at;
+    hSeq[i] = order;
   }
 
   private allocSlot(): number {
     if (this.freeCount > 0) return this.freeSlots[--this.freeCount]!;
-    if (this.slotsUsed === this.at.length) {
-      const size = this.at.length * 2;
-      this.at = growF(this.at, size);
+    if (this.slotsUsed === this.seq.length) {
+      const size = this.seq.length * 2;
       this.seq = growF(this.seq, size);
       this.tags = growF(this.tags, size);
       this.callbacks.length = size;

@@ -94,7 +94,7 @@ test('a bounded wait on the virtual clock times out in virtual time, and async r
 
   // A chain of awaits: each step sets a timer from a continuation; runAllAsync follows it to the end.
   const steps: number[] = [];
-  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimer(resolve, ms));
+  const sleep = (ms: number) => clock.sleep(ms);
   const chain = (async () => {
     for (let i = 0; i < 5; i++) {
       await sleep(10);
@@ -139,4 +139,16 @@ test('the seeded generator repeats for a seed and differs between seeds', () => 
     sum += x;
   }
   assert.ok(Math.abs(sum / 100_000 - 0.5) < 0.01);
+});
+
+test('sleep resolves in virtual time and rejects with ERR_ABORTED on its signal', async () => {
+  const clock = new VirtualClock();
+  const controller = new AbortController();
+  const slept = clock.sleep(100).then(() => clock.now());
+  const aborted = clock.sleep(100, controller.signal).catch((e: unknown) => isCourierError(e, 'ERR_ABORTED'));
+  controller.abort();
+  await clock.runAllAsync();
+  assert.equal(await slept, 100);
+  assert.equal(await aborted, true);
+  assert.equal(clock.pending, 0);
 });
