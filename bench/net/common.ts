@@ -19,7 +19,7 @@ export const UDP_SOCKET_BUFFER = 1024 * 1024;
 
 /** One order from the parent to a worker. */
 export type Order =
-  | { readonly op: 'tcp-sink' | 'udp-sink'; readonly size: number; readonly warmupMs: number; readonly measureMs: number }
+  | { readonly op: 'tcp-sink' | 'udp-sink'; readonly size: number; readonly warmupMs: number; readonly measureMs: number; readonly polled?: boolean }
   | { readonly op: 'tcp-source' | 'udp-source'; readonly port: number; readonly size: number; readonly durationMs: number }
   | { readonly op: 'tcp-echo' | 'udp-echo' }
   | { readonly op: 'tcp-ping' | 'udp-ping'; readonly port: number; readonly size: number; readonly warmup: number; readonly count: number };
@@ -34,9 +34,9 @@ export type FromWorker =
   | { readonly id: number; readonly kind: 'done'; readonly result: Result }
   | { readonly id: number; readonly kind: 'failed'; readonly error: string };
 
-/** What an order produced. */
+/** What an order produced (a rate is what arrived inside the window; `total`, everything received until it closed). */
 export type Result =
-  | { readonly type: 'rate'; readonly messages: number; readonly bytes: number; readonly seconds: number }
+  | { readonly type: 'rate'; readonly messages: number; readonly bytes: number; readonly seconds: number; readonly total: number }
   | { readonly type: 'sent'; readonly messages: number }
   | { readonly type: 'latency'; readonly samplesUs: number[] }
   | { readonly type: 'none' };
@@ -51,6 +51,11 @@ export interface Server {
 export interface SinkOptions {
   readonly size: number;
   readonly meter: Meter;
+  /**
+   * Take messages with the polling API (tryReceive until empty, then wait for readiness) instead of the
+   * async iterator; only courier tells the two apart, a raw socket has just its callback.
+   */
+  readonly polled: boolean;
 }
 
 /** Arguments of a source (the sending side of a throughput case). */
@@ -121,7 +126,8 @@ export class Meter {
       setTimeout(() => {
         const seconds = (performance.now() - this.startAt) / 1000;
         this.closed = true;
-        this.resolveDone({ type: 'rate', messages: this.messages - this.startMessages, bytes: this.bytes - this.startBytes, seconds });
+        const window = { messages: this.messages - this.startMessages, bytes: this.bytes - this.startBytes, seconds };
+        this.resolveDone({ type: 'rate', ...window, total: this.messages });
       }, this.measureMs);
     }, this.warmupMs);
   }

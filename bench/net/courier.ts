@@ -1,9 +1,10 @@
 // courier's side of the network benchmark: MessageStream over TCP and UdpEndpoint, used the way the docs
 // show (await send, for await over received messages, await receive for replies).
 import { isCourierError } from '../../src/errors.ts';
-import { bindUdp, connect, listen, type InetAddress, type UdpEndpoint } from '../../src/net/index.ts';
+import { bindUdp, connect, listen, type Datagram, type InetAddress, type MessageStream, type Selectable, type UdpEndpoint } from '../../src/net/index.ts';
 import {
   creditOf,
+  type Meter,
   payload,
   sampleRoundTrips,
   UDP_CREDIT_EVERY,
@@ -26,12 +27,35 @@ function tcpPort(address: { transport: string; port?: number }): number {
   return address.port;
 }
 
-async function tcpSink({ meter }: SinkOptions): Promise<Server> {
+/** Resolves once `endpoint` has something to take (a message, end-of-stream or a failure). */
+function readable(endpoint: Selectable): Promise<void> {
+  return new Promise((resolve) => {
+    if (endpoint.readable) return resolve();
+    const off = endpoint.onReadable(() => {
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Takes every message with the polling API: tryReceive until nothing is ready, then wait for readiness. */
+async function drainPolled(stream: MessageStream, meter: Meter): Promise<void> {
+  for (;;) {
+    for (let m = stream.tryReceive(); m !== undefined; m = stream.tryReceive()) {
+      if (m === null) return;
+      meter.hit(m.length);
+    }
+    await readable(stream);
+  }
+}
+
+async function tcpSink({ meter, polled }: SinkOptions): Promise<Server> {
   const listener = await listen(`tcp://${HOST}:0`);
   const done = (async (): Promise<Result> => {
     const stream = await listener.accept({ timeout: 10_000 });
     await listener.close();
-    for await (const message of stream) meter.hit(message.length);
+    if (polled) await drainPolled(stream, meter);
+    else for await (const message of stream) meter.hit(message.length);
     await stream.close();
     if (!meter.finished) throw new Error('the sender ended before the measuring window closed');
     return meter.done;
@@ -76,18 +100,26 @@ async function tcpPing(o: PingOptions): Promise<Result> {
   return result;
 }
 
-async function udpSink({ meter }: SinkOptions): Promise<Server> {
+async function udpSink({ meter, polled }: SinkOptions): Promise<Server> {
   const endpoint = await bindUdp(`udp://${HOST}:0`, udpOptions);
   const credit = Buffer.alloc(4);
-  // The window closing ends the loop below even if the sender has gone quiet.
+  const take = async (datagram: Datagram) => {
+    meter.hit(datagram.data.length);
+    if (meter.messages % UDP_CREDIT_EVERY === 0) {
+      credit.writeUInt32BE(meter.messages >>> 0);
+      await endpoint.send(credit, datagram.from);
+    }
+  };
+  // The window closing ends the loops below even if the sender has gone quiet.
   void meter.done.then(() => endpoint.close());
   const done = (async (): Promise<Result> => {
-    for await (const datagram of endpoint) {
-      meter.hit(datagram.data.length);
-      if (meter.messages % UDP_CREDIT_EVERY === 0) {
-        credit.writeUInt32BE(meter.messages >>> 0);
-        await endpoint.send(credit, datagram.from);
+    if (polled) {
+      while (!meter.finished) {
+        for (let d = endpoint.tryReceive(); d; d = endpoint.tryReceive()) await take(d);
+        await readable(endpoint);
       }
+    } else {
+      for await (const datagram of endpoint) await take(datagram);
     }
     return meter.done;
   })();

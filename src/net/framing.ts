@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { MessageTooLargeError } from '../errors.ts';
 
 /**
@@ -81,6 +82,9 @@ export class FrameDecoder {
   push(chunk: Uint8Array): void {
     let offset = 0;
     const end = chunk.length;
+    // A Buffer's views are made with Buffer.from(arrayBuffer, …), a third as costly as subarray() (which
+    // looks up the species constructor each time) and still a Buffer, as subarray() would give.
+    const isBuffer = Buffer.isBuffer(chunk);
     while (offset < end) {
       if (this.body) {
         const n = Math.min(this.body.length - this.bodyFilled, end - offset);
@@ -113,7 +117,7 @@ export class FrameDecoder {
       }
       this.checkLength(kind, length);
       if (end - offset >= length) {
-        const body = chunk.subarray(offset, offset + length);
+        const body = isBuffer ? Buffer.from(chunk.buffer, chunk.byteOffset + offset, length) : chunk.subarray(offset, offset + length);
         offset += length;
         this.onFrame(kind, body);
       } else {

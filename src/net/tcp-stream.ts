@@ -461,7 +461,7 @@ export class TcpMessageStream implements MessageStream {
       this.paused = false;
       this.socket.resume();
     }
-    if (this.confirmAt[0] === this.consumed) {
+    if (this.confirmAt.length > 0 && this.confirmAt[0] === this.consumed) {
       this.confirmAt.shift();
       this.sendAck();
     } else if (!this.ackScheduled) {

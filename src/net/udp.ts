@@ -126,6 +126,7 @@ export class UdpEndpoint implements DatagramEndpoint {
   private closing: Promise<void> | undefined;
   // Parsed destinations, so sending to the same string address does not re-parse it each time.
   private lastTo: { text: string; address: InetAddress } | undefined;
+  private lastFrom: InetAddress | undefined;
 
   /** Wraps an already bound socket; use `bindUdp` instead. */
   constructor(
@@ -237,7 +238,9 @@ export class UdpEndpoint implements DatagramEndpoint {
     const c = this.counters;
     c.received++;
     c.bytesReceived += msg.length;
-    const from: InetAddress = { transport: 'udp', host, port };
+    // Datagrams from the sender heard last share one (immutable) address object: no allocation per datagram.
+    let from = this.lastFrom;
+    if (from === undefined || from.port !== port || from.host !== host) from = this.lastFrom = { transport: 'udp', host, port };
     if (!this.sequencing) {
       this.accept(msg, from, undefined);
       return;
