@@ -283,8 +283,14 @@ export class TcpMessageStream implements MessageStream {
 
   destroy(): void {
     this.localClosed = true;
+    // Reset first: fail() would otherwise close gracefully, and the peer would see a FIN, not a reset.
+    // Only TCP has a reset, and only before our side has finished (Node 20 stalls resetting a socket
+    // that already sent its FIN); otherwise a plain close.
+    if (!this.socket.destroyed) {
+      if (this.remoteAddress.transport === 'tcp' && !this.socket.writableEnded) this.socket.resetAndDestroy();
+      else this.socket.destroy();
+    }
     this.fail(new ClosedError('stream destroyed locally', { peer: this.peerText }));
-    this.socket.resetAndDestroy();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
