@@ -132,3 +132,18 @@ test('connect is refused with nothing listening, times out across a partition, a
   await other.clock.runAllAsync();
   assert.ok(isCourierError(await seen, 'ERR_CONNECTION_BROKEN'), String(await seen));
 });
+
+test('sever cuts a connection at once: both ends read what arrived, then get ERR_CONNECTION_BROKEN; streams appear in traces', async () => {
+  const net = new SimNetwork({ link: { latency: 5 } });
+  const kinds: string[] = [];
+  net.trace = (_at, kind) => kinds.push(kind);
+  const { client, server } = await pair(net);
+  await client.send(bytes('arrived'));
+  await net.clock.runAllAsync();
+  client.sever();
+  assert.equal(text(await server.receive()), 'arrived');
+  await assert.rejects(server.receive(), (e) => isCourierError(e, 'ERR_CONNECTION_BROKEN'));
+  await assert.rejects(client.receive(), (e) => isCourierError(e, 'ERR_CONNECTION_BROKEN'));
+  await assert.rejects(client.send(bytes('x')), (e) => isCourierError(e, 'ERR_CONNECTION_BROKEN'));
+  assert.deepEqual(kinds, ['stream']);
+});

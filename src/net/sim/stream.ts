@@ -68,6 +68,9 @@ export class SimMessageStream implements MessageStream, TimerTarget {
   private readonly localHost: number;
   private readonly remoteHost: number;
   private readonly peerText: string;
+  private readonly localText: string;
+  // Messages handed to the peer so far (numbers them in the trace).
+  private traced = 0;
 
   // Sending side: items on their way to the peer, oldest first.
   private readonly outbound: Item[] = [];
@@ -105,6 +108,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     this.localAddress = local;
     this.remoteAddress = remote;
     this.peerText = formatAddress(remote);
+    this.localText = formatAddress(local);
     this.hwm = positive(options.highWaterMark ?? STREAM_DEFAULTS.highWaterMark, 'highWaterMark');
     this.receiveHwm = positive(options.receiveHighWaterMark ?? STREAM_DEFAULTS.receiveHighWaterMark, 'receiveHighWaterMark');
     this.maxQueued = positive(options.maxQueuedMessages ?? STREAM_DEFAULTS.maxQueuedMessages, 'maxQueuedMessages');
@@ -216,6 +220,15 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     return this.close();
   }
 
+  /**
+   * Cuts the connection as a network or host failure would: both ends fail now with ERR_CONNECTION_BROKEN
+   * (queued messages are still read first). A simulation-only control, like a partition. Idempotent.
+   */
+  sever(reason = 'the connection was cut'): void {
+    this.fail(this.broken(reason));
+    this.peer.fail(this.peer.broken(reason));
+  }
+
   stats(): StreamStats {
     return {
       messagesSent: this.sent,
@@ -287,6 +300,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
       }
       this.blockedSince = -1;
       const item = this.outbound.shift()!;
+      if (item.body && this.network.trace) this.network.trace(now, 'stream', this.localText, this.peerText, ++this.traced, item.body.length);
       this.peer.arrive(item);
     }
   }
