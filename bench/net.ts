@@ -10,11 +10,11 @@ import { BenchReport, median, percentile, progress, type Row } from './lib/repor
 import type { FromWorker, Order, Result, ToWorker } from './net/common.ts';
 
 const RUNS = quick ? 3 : 5;
-const WARMUP_MS = quick ? 150 : 300;
-const MEASURE_MS = quick ? 400 : 1000;
+const WARMUP_MS = quick ? 100 : 300;
+const MEASURE_MS = quick ? 300 : 1000;
 /** A sender runs this much longer than the receiver's window, so the window never sees it stop. */
 const SOURCE_MARGIN_MS = 400;
-const PINGS = quick ? 2000 : 10_000;
+const PINGS = quick ? 1500 : 10_000;
 const PING_WARMUP = quick ? 300 : 1000;
 /** No order may take longer than this: a stuck peer fails the benchmark instead of hanging it. */
 const ORDER_TIMEOUT_MS = 30_000;
