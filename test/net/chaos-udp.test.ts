@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isCourierError } from '../../src/errors.ts';
 import { startChaosProxy } from '../../src/net/chaos/proxy.ts';
 import { bindUdp } from '../../src/net/udp.ts';
+import { VirtualClock } from '../../src/net/virtual-clock.ts';
 
 // Polls `condition` until it holds; fails after `ms`.
 async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
@@ -90,4 +91,17 @@ test('the proxy refuses bad settings with one clear error, before binding anythi
   await assert.rejects(startChaosProxy({ listen: 'udp://localhost:0', target: 'udp://127.0.0.1:9' }), (e) => isCourierError(e, 'ERR_INVALID_ADDRESS'));
   await using first = await startChaosProxy({ listen: 'udp://127.0.0.1:0', target: 'udp://127.0.0.1:9' });
   await assert.rejects(startChaosProxy({ listen: first.address, target: 'udp://127.0.0.1:9' }), (e) => isCourierError(e, 'ERR_ADDRESS_IN_USE'));
+});
+
+test('the proxy takes its time from the clock it is given: on a virtual clock, delays pass only when told', async () => {
+  const clock = new VirtualClock();
+  await using receiver = await bindUdp('udp://127.0.0.1:0');
+  await using proxy = await startChaosProxy({ listen: 'udp://127.0.0.1:0', target: receiver.address, delay: 60_000, clock });
+  await using sender = await bindUdp('udp://127.0.0.1:0');
+  await sender.send(Buffer.from('patience'), proxy.address);
+  await until(() => proxy.stats().held === 1, 3000, 'the proxy to hold the datagram');
+  assert.equal(receiver.tryReceive(), undefined);
+  clock.advance(60_000);
+  assert.equal(Buffer.from((await receiver.receive({ timeout: 3000 })).data).toString(), 'patience');
+  assert.equal(proxy.stats().held, 0);
 });
