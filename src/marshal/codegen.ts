@@ -39,7 +39,8 @@ export class Source {
   }
   /** Passes a run-time value (a helper, a map) into the generated function under a fresh name. */
   constant(value: unknown): string {
-    const name = `k${this.names.length}`;
+    // A prefix no local variable uses, so a constant can never be shadowed.
+    const name = `$${this.names.length}`;
     this.names.push(name);
     this.values.push(value);
     return name;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
-import { codec, type Format } from '../../src/marshal/index.ts';
+import { codec, t, type Format } from '../../src/marshal/index.ts';
 import { schemaAndValue } from './arbitraries.ts';
 
 const junk = fc.constantFrom<unknown>(null, undefined, 'x', '', -1, 1.5, 2 ** 53, NaN, -0, 1n, -1n, 2n ** 64n, true, {}, [], [1], new Uint8Array(2), '\u0000', 'ab', { case: 'nope' });
@@ -88,4 +88,9 @@ test('compiled and interpreted CDR decoders agree on what they accept', () => {
     }),
     { numRuns: 800 },
   );
+});
+
+test('generated code cannot shadow its own helpers (an empty struct with an unknown key)', () => {
+  const c = codec(t.struct('S', {}), 'json');
+  assert.throws(() => c.decode(new TextEncoder().encode('{"case":"nope"}')), /struct S has no field "case"/);
 });
