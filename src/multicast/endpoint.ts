@@ -152,11 +152,33 @@ export class MulticastEndpoint implements DatagramEndpoint {
     return this.queue.tryTake();
   }
 
+  /** Iterates received datagrams until the endpoint is closed; what is queued is handed over without waiting. */
   [Symbol.asyncIterator](): AsyncIterator<Datagram> {
     const queue = this.queue;
-    return (async function* () {
-      for (let d = await queue.take(undefined, 'iterate'); d !== null; d = await queue.take(undefined, 'iterate')) yield d;
-    })();
+    let finished = false;
+    const done: IteratorReturnResult<undefined> = { value: undefined, done: true };
+    return {
+      next(): Promise<IteratorResult<Datagram, undefined>> {
+        if (finished) return Promise.resolve(done);
+        const ready = queue.tryTake();
+        if (ready !== undefined) return Promise.resolve({ value: ready, done: false });
+        return queue.take(undefined, 'iterate').then(
+          (d) => {
+            if (d !== null) return { value: d, done: false };
+            finished = true;
+            return done;
+          },
+          (err: unknown) => {
+            finished = true;
+            throw err;
+          },
+        );
+      },
+      return(): Promise<IteratorResult<Datagram, undefined>> {
+        finished = true;
+        return Promise.resolve(done);
+      },
+    };
   }
 
   /** Counters over the endpoint's life: the sending socket, every group socket (open or left) and the shared queue. */
@@ -209,9 +231,7 @@ export class MulticastEndpoint implements DatagramEndpoint {
     const iface = ifaceName === undefined ? undefined : resolveInterface(ifaceName, this.family);
     const key = `${source ?? '*'}|${iface ?? ''}`;
     let state = this.groupsByAddress.get(info.address);
-    if (state?.memberships.has(key)) {
-      throw new InvalidArgumentError(`already joined ${describe(info.address, source, ifaceName)}`, { group: info.address });
-    }
+    if (state) checkCompatible(state, key, info.address, source, ifaceName);
     if (!state) {
       if (this.groupsByAddress.size + this.pendingJoins >= this.config.maxGroups) {
         throw new InvalidArgumentError(`cannot join ${info.address}: already in maxGroups (${this.config.maxGroups}) groups`, { limit: this.config.maxGroups });
@@ -233,7 +253,7 @@ export class MulticastEndpoint implements DatagramEndpoint {
         state = { info, socket, memberships: new Map(), stopListening: this.listen(socket) };
         this.groupsByAddress.set(info.address, state);
       }
-      if (state.memberships.has(key)) throw new InvalidArgumentError(`already joined ${describe(info.address, source, ifaceName)}`, { group: info.address });
+      checkCompatible(state, key, info.address, source, ifaceName);
     }
     try {
       if (source === undefined) state.socket.raw.addMembership(info.address, iface);
@@ -415,6 +435,24 @@ export class MulticastEndpoint implements DatagramEndpoint {
 function bindHost(info: GroupInfo, iface: string | undefined): string {
   if (info.family === 6 && info.linkLocal && iface?.includes('%')) return `${info.address}%${iface.split('%')[1]}`;
   return info.address;
+}
+
+// A socket's filter for a group on an interface is either "any source but…" or "only these sources"
+// (RFC 3678): an any-source join and a source-specific one of the same group on the same interface
+// would contradict each other, so they are refused rather than left to the kernel's interpretation.
+function checkCompatible(state: GroupState, key: string, group: string, source: string | undefined, iface: string | undefined): void {
+  if (state.memberships.has(key)) throw new InvalidArgumentError(`already joined ${describe(group, source, iface)}`, { group });
+  const ifacePart = key.slice(key.indexOf('|'));
+  for (const k of state.memberships.keys()) {
+    if (!k.endsWith(ifacePart) || k.slice(0, k.indexOf('|')) === key.slice(0, key.indexOf('|'))) continue;
+    const anySource = k.startsWith('*|') || key.startsWith('*|');
+    if (anySource) {
+      throw new InvalidArgumentError(
+        `cannot join ${describe(group, source, iface)}: an any-source and a source-specific join of one group on one interface cannot be mixed; leave the other first`,
+        { group },
+      );
+    }
+  }
 }
 
 function describe(group: string, source: string | undefined, iface: string | undefined): string {

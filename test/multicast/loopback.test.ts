@@ -176,6 +176,7 @@ test('clear typed errors: non-multicast groups, SSM without a source, bad TTL, i
   const g = freshGroup();
   await ep.join(g);
   await assert.rejects(ep.join(g), (e) => isCourierError(e, 'ERR_INVALID_ARGUMENT') && /already joined/.test(e.message));
+  await assert.rejects(ep.join(g, { source: '127.0.0.2' }), (e) => isCourierError(e, 'ERR_INVALID_ARGUMENT') && /cannot be mixed/.test(e.message));
   await assert.rejects(ep.leave(freshGroup()), (e) => isCourierError(e, 'ERR_INVALID_ARGUMENT') && /not a member/.test(e.message));
   // A failed join leaves nothing behind.
   assert.deepEqual(ep.groups().map((m) => m.group), [g]);
