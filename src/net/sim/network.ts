@@ -198,7 +198,8 @@ export class SimNetwork implements TimerTarget {
     this.epText[id] = formatAddress(bound);
     this.epReceiver[id] = receiver;
     this.epCounters = ensureFloat64(this.epCounters, (id + 1) * 2 * STRIDE);
-    this.objectIds.set(bound, id);
+    // Only datagram addresses are cached: a UDP send to a listener's address object must not find it.
+    if (bound.transport === 'udp') this.objectIds.set(bound, id);
     return { id, address: bound };
   }
 
