@@ -166,3 +166,64 @@ test('10,000 endpoints exchange 200,000 datagrams in a few seconds', () => {
   assert.equal(c.sent, c.delivered + c.lost);
   assert.ok(performance.now() - started < 30_000);
 });
+
+test('exactness holds for every seed and mix of faults tried, with several senders per receiver', () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const net = new SimNetwork({
+      seed,
+      link: { latency: { min: 0.5, max: 1 + seed }, loss: 0.03 * seed, duplicate: 0.02 * seed, reorder: 0.04 * seed, reorderDelay: seed, bandwidth: seed % 2 ? 0 : 2_000_000 },
+    });
+    const rx = net.bind('udp://10.0.9.9:1', { sequencing: { window: 4096 }, maxQueued: 100_000 });
+    const senders = [1, 2, 3].map((i) => net.bind(`udp://10.0.0.${i}:1`, { sequencing: true }));
+    for (let i = 0; i < 600; i++) for (const s of senders) net.clock.setTimer(() => void s.send(new Uint8Array(100), rx.address), i * 0.3);
+    net.clock.runAll();
+    net.setDefaultLink({ latency: 1 });
+    for (const s of senders) void s.send(new Uint8Array(1), rx.address);
+    net.clock.runAll();
+    for (const s of senders) {
+      const link = net.linkCounters(s.address, rx.address);
+      const seen = rx.senderStats().find((x) => x.from === `${s.address.host}:${s.address.port}`)!;
+      const what = `seed ${seed} from ${s.address.host}`;
+      assert.equal(seen.lost + seen.missing, link.lost, what);
+      assert.equal(seen.duplicates, link.duplicated, what);
+      assert.equal(seen.reordered, link.reordered, what);
+      assert.equal(seen.received, link.delivered, what);
+    }
+    const into = net.endpointCounters(rx.address).in;
+    assert.equal(into.sent, 3 * 601);
+    assert.equal(into.delivered, rx.stats().received);
+    assert.equal(into.sent + into.duplicated, into.delivered + into.lost);
+  }
+});
+
+test('a link model set for one pair applies to it alone, one way if asked, and to traffic sent from then on', () => {
+  const net = new SimNetwork({ link: { latency: 1 } });
+  const a = net.bind('udp://10.0.0.1:1');
+  const b = net.bind('udp://10.0.0.2:1');
+  const c = net.bind('udp://10.0.0.3:1');
+  net.setLink('10.0.0.1', '10.0.0.2', { loss: 1 }, { oneWay: true });
+  void a.send(new Uint8Array(1), b.address);
+  void b.send(new Uint8Array(1), a.address);
+  void a.send(new Uint8Array(1), c.address);
+  net.clock.runAll();
+  assert.equal(b.stats().received, 0);
+  assert.equal(a.stats().received, 1);
+  assert.equal(c.stats().received, 1);
+  net.setLink('10.0.0.1', '10.0.0.2', { loss: 0, latency: 7 });
+  const sentAt = net.clock.now();
+  void a.send(new Uint8Array(1), b.address);
+  net.clock.runAll();
+  assert.equal(b.stats().received, 1);
+  assert.equal(net.clock.now() - sentAt, 7);
+  assert.equal(net.pathLatency('10.0.0.2', '10.0.0.1'), 7);
+});
+
+test('datagrams beyond maxInFlight are dropped and counted as overflowed', () => {
+  const net = new SimNetwork({ maxInFlight: 10, link: { latency: 5 } });
+  const a = net.bind('udp://10.0.0.1:1');
+  const b = net.bind('udp://10.0.0.2:1');
+  for (let i = 0; i < 15; i++) void a.send(new Uint8Array(1), b.address);
+  net.clock.runAll();
+  assert.equal(b.stats().received, 10);
+  assert.deepEqual([net.counters().overflowed, net.counters().lost], [5, 5]);
+});
