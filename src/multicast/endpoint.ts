@@ -215,7 +215,7 @@ export class MulticastEndpoint implements DatagramEndpoint {
    * Joins `group` on `opts.interface` (default: the endpoint's, else the kernel's choice); with
    * `opts.source`, only that source's datagrams arrive (SSM). Rejects with ERR_INVALID_ADDRESS for a
    * non-multicast group or unknown interface, ERR_INVALID_ARGUMENT for an SSM group without a source,
-   * a repeated join, or past `maxGroups`.
+   * a link-scoped IPv6 group without an interface, a repeated or contradicting join, or past `maxGroups`.
    */
   async join(group: string, opts: MembershipOptions = {}): Promise<void> {
     if (this.closing) throw this.closedError();
@@ -229,6 +229,10 @@ export class MulticastEndpoint implements DatagramEndpoint {
     const source = opts.source === undefined ? undefined : this.checkSource(opts.source);
     const ifaceName = opts.interface ?? this.config.defaultInterface;
     const iface = ifaceName === undefined ? undefined : resolveInterface(ifaceName, this.family);
+    if (info.family === 6 && info.linkLocal && iface === undefined) {
+      // The kernel cannot pick an interface for a link-scoped IPv6 group: every link has its own.
+      throw new InvalidArgumentError(`${info.address} is ${info.scope}: name the interface to join it on`, { group: info.address });
+    }
     const key = `${source ?? '*'}|${iface ?? ''}`;
     let state = this.groupsByAddress.get(info.address);
     if (state) checkCompatible(state, key, info.address, source, ifaceName);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCourierError } from '../../src/errors.ts';
-import { MULTICAST_DEFAULTS, type MulticastEndpoint } from '../../src/multicast/index.ts';
+import { MULTICAST_DEFAULTS, openMulticast, type MulticastEndpoint } from '../../src/multicast/index.ts';
 import { select } from '../../src/net/select.ts';
 import { bytes, freshGroup, freshPort, onLoopback, text } from './helpers.ts';
 
@@ -184,6 +184,9 @@ test('clear typed errors: non-multicast groups, SSM without a source, bad TTL, i
   await assert.rejects(onLoopback({ port, ttl: 300 }), (e) => isCourierError(e, 'ERR_INVALID_ARGUMENT'));
   await assert.rejects(onLoopback({ port, groups: ['224.0.0.1', '10.0.0.1'] }), (e) => isCourierError(e, 'ERR_INVALID_ADDRESS'));
   assert.equal(MULTICAST_DEFAULTS.ttl, 1);
+  await using v6 = await openMulticast({ port, family: 6, host: '::1' });
+  await assert.rejects(v6.join('ff02::1:2'), (e) => isCourierError(e, 'ERR_INVALID_ARGUMENT') && /link-local: name the interface/.test(e.message));
+  await assert.rejects(v6.join('ff15::1', { source: '127.0.0.1' }), (e) => isCourierError(e, 'ERR_INVALID_ADDRESS') && /not IPv6/.test(e.message));
 });
 
 test('maxGroups bounds the groups an endpoint holds', async (t) => {

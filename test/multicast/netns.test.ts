@@ -5,9 +5,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import { freshGroup } from './helpers.ts';
-import { leftoverNamespaces, namespacesUnavailable, TestNet } from './netns.ts';
+import { leftoverNamespaces, namespacesUnavailable, removeStaleNamespaces, TestNet } from './netns.ts';
 
 const unavailable = namespacesUnavailable();
+if (!unavailable) {
+  const stale = removeStaleNamespaces();
+  if (stale.length > 0) console.log(`# removed test namespaces left by runs that were killed: ${stale.join(', ')}`);
+}
 const PORT = 5000;
 
 function testNet(t: TestContext): TestNet | undefined {
@@ -21,7 +25,7 @@ function testNet(t: TestContext): TestNet | undefined {
   return net;
 }
 
-test('a group reaches members on other hosts; with loopback off the sending host does not hear itself', async (t) => {
+test('a group reaches members on other hosts; loopback off keeps the sending host from hearing, TTL 0 keeps a datagram on it, sequencing shows the gap', async (t) => {
   const net = testNet(t);
   if (!net) return;
   net.addSwitch('lan');
@@ -46,6 +50,18 @@ test('a group reaches members on other hosts; with loopback off the sending host
   await sender.command({ op: 'send', to, text: 'marker' });
   assert.equal((await members[0]!.datagram()).text, 'marker');
   for (const m of members.slice(1)) assert.equal((await m.datagram()).text, 'marker');
+
+  // TTL 0 keeps a datagram on its host: the member there hears it, the others miss it, and sequencing
+  // shows each of them the gap in the sender's numbers.
+  await sender.command({ op: 'send', to, text: 'host only', ttl: 0 });
+  await sender.command({ op: 'send', to, text: 'after the gap', ttl: 1 });
+  assert.deepEqual([(await members[0]!.datagram()).text, (await members[0]!.datagram()).text], ['host only', 'after the gap']);
+  for (const m of members.slice(1)) {
+    const d = await m.datagram();
+    assert.deepEqual([d.text, d.seq], ['after the gap', 4]);
+    const [perSender] = (await m.stats()).senders;
+    assert.deepEqual([perSender!.received, perSender!.lost + perSender!.missing], [3, 1]);
+  }
 
   // A member on another host leaves; the others still hear the group, the leaver does not: it gets the
   // marker sent afterwards to a group it still holds, and nothing before it.
@@ -131,6 +147,14 @@ test('IPv6: an ff15:: group reaches a member on another host, and a source-speci
   await other.command({ op: 'send', to: `udp://[${ssm}]:${PORT}`, text: 'not from the source' });
   await wanted.command({ op: 'send', to: `udp://[${ssm}]:${PORT}`, text: 'from the source' });
   assert.equal((await member.datagram()).text, 'from the source');
+
+  // A link-scoped group is joined on a named interface (each link has its own ff02::…).
+  const linkGroup = 'ff02::c0:3';
+  await member.command({ op: 'join', group: linkGroup, interface: 'eth0' });
+  await other.command({ op: 'send', to: `udp://[${linkGroup}]:${PORT}`, text: 'on this link' });
+  const onLink = await member.datagram();
+  assert.equal(onLink.text, 'on this link');
+  assert.match(onLink.from, /^fd77::3:\d+$/);
 });
 
 test('no test namespace outlives its test', (t) => {

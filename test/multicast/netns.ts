@@ -84,6 +84,13 @@ export class Peer {
     await this.next((e) => e.event === 'ok' && e.op === c.op, 5000, `the ack of ${String(c.op)}`);
   }
 
+  /** Asks for the peer's counters: `stats()` and `senderStats()` of its endpoint. */
+  async stats(): Promise<{ stats: Record<string, number>; senders: { from: string; received: number; lost: number; missing: number }[] }> {
+    this.child.stdin.write(JSON.stringify({ op: 'stats' }) + '\n');
+    const e = await this.next((x) => x.event === 'stats', 5000, 'stats');
+    return { stats: e.stats as Record<string, number>, senders: e.senders as { from: string; received: number; lost: number; missing: number }[] };
+  }
+
   /** The next datagram's text and sender. */
   async datagram(timeoutMs = 5000): Promise<{ text: string; from: string; seq?: number }> {
     const e = await this.next((x) => x.event === 'datagram', timeoutMs, 'a datagram');
@@ -202,6 +209,32 @@ export class TestNet {
     for (const p of this.processes.splice(0)) p.stop();
     for (const ns of this.namespaces.splice(0).reverse()) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Deletes test namespaces left by earlier runs whose process is gone (killed before its cleanup ran).
+ * Only names of the form `courier-t-<pid>-…` with a dead pid are touched. Returns what was deleted.
+ */
+export function removeStaleNamespaces(): string[] {
+  const removed: string[] = [];
+  for (const line of ip('netns', 'list').split('\n')) {
+    const name = line.split(' ')[0] ?? '';
+    const m = /^courier-t-(\d+)-/.exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    spawnSync('ip', ['netns', 'del', name]);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but is not ours to signal; only ESRCH means it is gone.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
