@@ -9,9 +9,9 @@ export const FLUSH_BYTES = 64 * 1024;
 export const COPY_LIMIT = 8 * 1024;
 
 /** UDP: datagrams a sender may have outstanding before it waits for the receiver's credit. */
-export const UDP_WINDOW = 256;
+export const UDP_WINDOW = 512;
 /** UDP: the receiver returns a credit (its running count) after this many datagrams. */
-export const UDP_CREDIT_EVERY = 32;
+export const UDP_CREDIT_EVERY = 64;
 /** UDP: a sender that hears no credit for this long takes what is outstanding as lost and goes on, ms. */
 export const UDP_STALL_MS = 5;
 /** UDP: the kernel socket buffers of every endpoint (both implementations alike), bytes. */

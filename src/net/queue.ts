@@ -100,6 +100,14 @@ export class MessageQueue<T> {
     );
   }
 
+  /**
+   * Registers a bare waiter (for QueueIterator): settled with the next item, `null` at end-of-stream or the
+   * failure. Only while nothing is queued and the queue is open; the waiter is never withdrawn.
+   */
+  addWaiter(settler: Settler<T | null>): void {
+    this.waiters.push(settler);
+  }
+
   /** No more items will come: readers drain the queue, then see `null`. */
   end(): void {
     this.close({ error: null });
@@ -155,10 +163,15 @@ export class MessageQueue<T> {
  */
 export class QueueIterator<T> implements AsyncIterableIterator<T> {
   private finished = false;
+  // The pending next() when it waits on `direct` itself: one promise per wait, settled by `settler`.
+  private pendingResolve: ((result: IteratorResult<T, undefined>) => void) | undefined;
+  private pendingReject: ((err: unknown) => void) | undefined;
 
   constructor(
     private readonly take: () => Promise<T | null>,
     private readonly poll?: () => T | null | undefined,
+    /** The queue `take` reads: when it is open and empty, next() waits on it directly, with no promise chain. */
+    private readonly direct?: MessageQueue<T>,
   ) {}
 
   next(): Promise<IteratorResult<T, undefined>> {
@@ -177,6 +190,13 @@ export class QueueIterator<T> implements AsyncIterableIterator<T> {
       }
       if (item !== undefined) return Promise.resolve({ value: item, done: false });
     }
+    if (this.direct && !this.direct.closed && this.direct.size === 0 && this.pendingResolve === undefined) {
+      return new Promise((resolve, reject) => {
+        this.pendingResolve = resolve;
+        this.pendingReject = reject;
+        this.direct!.addWaiter(this.settler);
+      });
+    }
     return this.take().then(this.onItem, this.onError);
   }
 
@@ -188,6 +208,20 @@ export class QueueIterator<T> implements AsyncIterableIterator<T> {
   [Symbol.asyncIterator](): this {
     return this;
   }
+
+  private readonly settler: Settler<T | null> = {
+    resolve: (item) => {
+      const resolve = this.pendingResolve!;
+      this.pendingResolve = this.pendingReject = undefined;
+      resolve(this.onItem(item));
+    },
+    reject: (err) => {
+      const reject = this.pendingReject!;
+      this.pendingResolve = this.pendingReject = undefined;
+      this.finished = true;
+      reject(err);
+    },
+  };
 
   private readonly onItem = (item: T | null): IteratorResult<T, undefined> => {
     if (item !== null) return { value: item, done: false }; // taken already: never dropped, even after return()
@@ -204,7 +238,10 @@ export class QueueIterator<T> implements AsyncIterableIterator<T> {
 const DONE_RESULT: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 const DONE: Promise<IteratorReturnResult<undefined>> = Promise.resolve(DONE_RESULT);
 
-/** An async iterator over the items `take` gives, ending at `null` and throwing what `take` rejects with. */
-export function iterateQueue<T>(take: () => Promise<T | null>, poll?: () => T | null | undefined): QueueIterator<T> {
-  return new QueueIterator(take, poll);
+/**
+ * An async iterator over the items `take` gives, ending at `null` and throwing what `take` rejects with.
+ * `poll` and `direct` are fast paths (see QueueIterator) that must agree with `take`.
+ */
+export function iterateQueue<T>(take: () => Promise<T | null>, poll?: () => T | null | undefined, direct?: MessageQueue<T>): QueueIterator<T> {
+  return new QueueIterator(take, poll, direct);
 }

@@ -237,7 +237,7 @@ export class TcpMessageStream implements MessageStream {
   };
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return iterateQueue(() => this.receive(), this.pollMessage);
+    return iterateQueue(() => this.receive(), this.pollMessage, this.queue);
   }
 
   async end(): Promise<void> {

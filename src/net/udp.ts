@@ -204,7 +204,7 @@ export class UdpEndpoint implements DatagramEndpoint {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Datagram> {
-    return iterateQueue(() => this.queue.take(undefined, 'iterate'));
+    return iterateQueue(() => this.queue.take(undefined, 'iterate'), () => this.queue.tryTake(), this.queue);
   }
 
   stats(): DatagramStats {
