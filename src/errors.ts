@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'ERR_DECODE'
   | 'ERR_SCHEMA'
   | 'ERR_PARSE'
-  | 'ERR_NO_SUCH_OBJECT';
+  | 'ERR_NO_SUCH_OBJECT'
+  | 'ERR_NO_SUCH_OPERATION'
+  | 'ERR_REMOTE_EXCEPTION';
 
 /** Context attached to an error: whatever locates the fault (peer, offset, path, limit). */
 export type ErrorContext = Readonly<Record<string, unknown>>;
@@ -197,6 +199,37 @@ export class SchemaError extends CourierError {
 export class ParseError extends CourierError {
   constructor(message: string, context: ErrorContext = {}) {
     super('ERR_PARSE', message, context);
+  }
+}
+
+/**
+ * An invocation reached no object: it was removed, the reference is from an earlier incarnation of the
+ * endpoint, or its secret is wrong. The call never reached any other object.
+ */
+export class NoSuchObjectError extends CourierError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('ERR_NO_SUCH_OBJECT', message, context);
+  }
+}
+
+/** The object exists but has no such operation (the caller's interface differs from the server's). */
+export class NoSuchOperationError extends CourierError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('ERR_NO_SUCH_OPERATION', message, context);
+  }
+}
+
+/**
+ * The remote method raised one of the exceptions its interface declares. `exception` names the declared
+ * exception type and `detail` holds its decoded value.
+ */
+export class RemoteExceptionError extends CourierError {
+  constructor(
+    readonly exception: string,
+    readonly detail: unknown,
+    context: ErrorContext = {},
+  ) {
+    super('ERR_REMOTE_EXCEPTION', `the remote method raised ${exception}`, { ...context, exception });
   }
 }
 
