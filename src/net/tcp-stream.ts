@@ -67,6 +67,7 @@ export class TcpMessageStream implements MessageStream {
   private slabStart = 0;
   private slabEnd = 0;
   private flushScheduled = false;
+  private socketBytesAtWrite = 0;
   private sent = 0;
   private bytesSent = 0;
   private confirmed = 0;
@@ -203,7 +204,9 @@ export class TcpMessageStream implements MessageStream {
       );
     }
     this.scheduleFlush();
-    if (this.bufferedBytes <= this.hwm) return RESOLVED;
+    // The socket's buffer only shrinks between our writes, so the size seen at the last write bounds it:
+    // most sends are decided without asking the socket.
+    if (this.socketBytesAtWrite + (this.slabEnd - this.slabStart) <= this.hwm || this.bufferedBytes <= this.hwm) return RESOLVED;
     this.flush();
     return this.waitFor(
       (settler) => {
@@ -363,6 +366,7 @@ export class TcpMessageStream implements MessageStream {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     if (this.heartbeatInterval > 0) this.lastWrite = this.clock.now();
     this.socket.write(chunk, this.onWritten);
+    this.socketBytesAtWrite = this.socket.writableLength;
   }
 
   private readonly onWritten = (err?: Error | null) => {
