@@ -1,4 +1,4 @@
-// Public API of the invoke layer: remote object references and the request-reply protocol.
+// Public API of the invoke layer: remote object references, the request-reply protocol, remote invocation.
 export { formatRef, parseRef, refAddress, remoteRefSchema, sameRef, type RemoteRef } from './reference.ts';
 export { callSemanticsSchema, messageSchema, replyStatusSchema, type CallSemantics, type ReplyStatus } from './messages.ts';
 export {
@@ -11,3 +11,6 @@ export {
   type RequestReplyOptions,
   type RequestReplyStats,
 } from './udp-request-reply.ts';
+export type { RequestReplyTransport } from './transport.ts';
+export { defineInterface, lookupInterface, proxyRef, raise, Raised, refTo, type Implementation, type MethodSpec, type RefSchema, type RemoteInterface, type RemoteProxy } from './interface.ts';
+export { ObjectEndpoint, type InvokeOptions } from './objects.ts';

@@ -18,3 +18,14 @@ export const realClock: Clock = {
     return () => clearTimeout(handle);
   },
 };
+
+let lastIncarnation = 0;
+
+/**
+ * A creation time for an endpoint's identity: milliseconds since the Unix epoch, strictly increasing within
+ * this process, so two endpoints created in the same millisecond still differ. Not for measuring time.
+ */
+export function incarnationTime(): number {
+  lastIncarnation = Math.max(Date.now(), lastIncarnation + 1);
+  return lastIncarnation;
+}
