@@ -121,9 +121,9 @@ export class FrameDecoder {
         offset += length;
         this.onFrame(kind, body);
       } else {
-        // Every byte is written before the body is delivered, so a Buffer needs no zero-filling first
-        // (which costs as much as the copy itself for a 1 MiB message).
-        this.body = isBuffer ? Buffer.allocUnsafe(length) : new Uint8Array(length);
+        // Every byte is written before the body is delivered, so it needs no zero-filling first (which
+        // costs as much as the copy itself for a 1 MiB message). Its own memory, as before: not a pool slice.
+        this.body = isBuffer ? Buffer.allocUnsafeSlow(length) : new Uint8Array(length);
         this.bodyFilled = 0;
         this.bodyKind = kind;
       }
