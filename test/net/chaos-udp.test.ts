@@ -105,3 +105,21 @@ test('the proxy takes its time from the clock it is given: on a virtual clock, d
   assert.equal(Buffer.from((await receiver.receive({ timeout: 3000 })).data).toString(), 'patience');
   assert.equal(proxy.stats().held, 0);
 });
+
+test('clients past maxClients evict the least recently heard one, whose replies then stop', async () => {
+  await using echo = await bindUdp('udp://127.0.0.1:0');
+  const serving = (async () => {
+    for await (const d of echo) await echo.send(d.data, d.from);
+  })();
+  await using proxy = await startChaosProxy({ listen: 'udp://127.0.0.1:0', target: echo.address, maxClients: 1 });
+  await using a = await bindUdp('udp://127.0.0.1:0');
+  await using b = await bindUdp('udp://127.0.0.1:0');
+  await a.send(Buffer.from('a'), proxy.address);
+  assert.equal(Buffer.from((await a.receive({ timeout: 3000 })).data).toString(), 'a');
+  await b.send(Buffer.from('b'), proxy.address);
+  assert.equal(Buffer.from((await b.receive({ timeout: 3000 })).data).toString(), 'b');
+  const s = proxy.stats();
+  assert.deepEqual([s.clients, s.evicted], [2, 1]);
+  await echo.close();
+  await serving;
+});
