@@ -108,8 +108,8 @@ export function simConnect(network: SimNetwork, address: AddressLike, options: S
   const { id: reservation, address: local } = network.register({ transport: 'tcp', host: options.from, port: 0 }, PORT_HOLDER);
   const a = network.hostId(options.from);
   const b = network.hostId(target.host);
-  const there = network.link(a, b);
-  const back = network.link(b, a);
+  const there = network.links.id(a, b);
+  const back = network.links.id(b, a);
   const giveUpAfter = options.breakTimeout ?? SIM_STREAM_DEFAULTS.breakTimeout;
   const retry = options.retransmitInterval ?? SIM_STREAM_DEFAULTS.retransmitInterval;
   const started = clock.now();
@@ -144,8 +144,8 @@ export function simConnect(network: SimNetwork, address: AddressLike, options: S
             if (withdrawn) return;
             resolved = true;
             settler.resolve(client!);
-          }, network.sampleLatency(back));
-        }, network.sampleLatency(there));
+          }, network.links.sampleLatency(back));
+        }, network.links.sampleLatency(there));
       };
       syn();
       return () => {

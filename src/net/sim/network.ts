@@ -6,12 +6,13 @@ import {
   C_BYTES_DELIVERED, C_BYTES_SENT, C_CORRUPTED, C_DELIVERED, C_DUPLICATED, C_LOST, C_OVERFLOWED, C_PARTITIONED, C_REORDERED, C_SENT, C_UNREACHABLE,
   COUNTERS, ensureFloat64, ensureInt32, readCounters, type NetCounters,
 } from './counters.ts';
-import { LINK_DEFAULTS, resolveLinkModel, type LinkModel, type ResolvedLinkModel } from './link-model.ts';
+import { resolveLinkModel, type LinkModel } from './link-model.ts';
+import { LinkTable } from './links.ts';
+import type { Topology } from './topology.ts';
 import { SimDatagramEndpoint, type SimDatagramOptions } from './endpoint.ts';
 import { SimListener, simConnect, type SimConnectOptions, type SimListenOptions } from './listener.ts';
 import { Partition } from './partition.ts';
 import type { SimMessageStream } from './stream.ts';
-import type { Topology } from './topology.ts';
 import type { TraceKind, TraceListener } from './trace.ts';
 
 export interface SimNetworkOptions {
@@ -58,7 +59,6 @@ const STRIDE = COUNTERS;
 
 const FLAG_COPY = 1;
 const FLAG_CORRUPT = 2;
-const OVERFLOW_LINK = 0;
 
 /**
  * The datagram transport of a simulated network: hosts, endpoints, links with their models and counters,
@@ -72,10 +72,9 @@ export class SimNetwork implements TimerTarget {
   readonly random: Prng;
   /** Called for every event when set (see TraceRecorder). */
   trace: TraceListener | undefined;
-  private readonly topology: Topology | undefined;
-  private defaultModel: ResolvedLinkModel;
+  /** The links between hosts: models, latencies, transmitters and counters. */
+  readonly links: LinkTable;
   private readonly maxEndpoints: number;
-  private readonly maxLinks: number;
   private readonly maxFlows: number;
   private readonly maxInFlight: number;
 
@@ -95,16 +94,6 @@ export class SimNetwork implements TimerTarget {
   // Destinations already resolved: address objects by identity, texts in a bounded cache.
   private readonly objectIds = new WeakMap<object, number>();
   private readonly textIds = new Map<string, number>();
-
-  // Links, per ordered host pair; link 0 is the shared overflow link.
-  private readonly linkIds = new Map<number, number>();
-  private linkModels: ResolvedLinkModel[] = [];
-  private linkOverridden: boolean[] = [];
-  private linkBase = new Float64Array(1024);
-  private linkBusy = new Float64Array(1024);
-  private linkStats = new Float64Array(1024 * STRIDE);
-  private linkCount = 0;
-  private readonly overrides = new Map<number, ResolvedLinkModel>();
 
   // Flows (sender endpoint → receiver endpoint): their link, datagrams sent, and the latest one delivered.
   // Looked up per sender by receiver id (small integer keys), so a send costs one small-map lookup.
@@ -133,13 +122,11 @@ export class SimNetwork implements TimerTarget {
   constructor(options: SimNetworkOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
     this.random = new Prng(options.seed ?? SIM_DEFAULTS.seed);
-    this.topology = options.topology;
-    this.defaultModel = resolveLinkModel(options.link ?? {});
     this.maxEndpoints = options.maxEndpoints ?? SIM_DEFAULTS.maxEndpoints;
-    this.maxLinks = options.maxLinks ?? SIM_DEFAULTS.maxLinks;
     this.maxFlows = options.maxFlows ?? SIM_DEFAULTS.maxFlows;
     this.maxInFlight = options.maxInFlight ?? SIM_DEFAULTS.maxInFlight;
-    this.newLink(-1, -1); // the overflow link
+    const maxLinks = options.maxLinks ?? SIM_DEFAULTS.maxLinks;
+    this.links = new LinkTable(options.link ?? {}, options.topology, maxLinks, (h) => this.hostNames[h]!, this.clock, this.random);
   }
 
   // ---- hosts and endpoints ----
@@ -288,63 +275,19 @@ export class SimNetwork implements TimerTarget {
   setLink(from: AddressLike, to: AddressLike, model: LinkModel, options: { oneWay?: boolean } = {}): void {
     const a = this.hostId(from);
     const b = this.hostId(to);
-    const resolved = resolveLinkModel(model, this.defaultModel);
-    this.override(a, b, resolved);
-    if (!options.oneWay) this.override(b, a, resolved);
+    const resolved = resolveLinkModel(model, this.links.defaults);
+    this.links.setModel(a, b, resolved);
+    if (!options.oneWay) this.links.setModel(b, a, resolved);
   }
 
   /** Replaces the default link model; links without a model of their own follow it from now on. */
   setDefaultLink(model: LinkModel): void {
-    this.defaultModel = resolveLinkModel(model);
-    for (let l = 0; l < this.linkCount; l++) if (!this.linkOverridden[l]) this.linkModels[l] = this.defaultModel;
-  }
-
-  /** The link id from host `a` to host `b` (by host id), created with its model and base latency on first use. */
-  link(a: number, b: number): number {
-    const key = a * 2_097_152 + b;
-    const id = this.linkIds.get(key);
-    if (id !== undefined) return id;
-    if (this.linkCount >= this.maxLinks) return OVERFLOW_LINK;
-    const l = this.newLink(a, b);
-    this.linkIds.set(key, l);
-    return l;
-  }
-
-  /** A one-way latency for the next message on link `l`, ms (drawn when the model gives a range). */
-  sampleLatency(l: number): number {
-    const m = this.linkModels[l]!;
-    if (m.latencyMin !== m.latencyMin) return this.linkBase[l]!; // NaN: from the topology
-    return m.latencyMin === m.latencyMax ? m.latencyMin : m.latencyMin + (m.latencyMax - m.latencyMin) * this.random.next();
-  }
-
-  /** The model in force on link `l`. */
-  modelOf(l: number): ResolvedLinkModel {
-    return this.linkModels[l]!;
-  }
-
-  /**
-   * Serialises `bytes` on link `l`: returns when the last bit leaves (ms, virtual), or -1 when the link's
-   * queue cannot hold them. Unlimited links return now.
-   */
-  serialise(l: number, bytes: number): number {
-    const m = this.linkModels[l]!;
-    const now = this.clock.now();
-    if (m.bandwidth <= 0) return now;
-    const busy = this.linkBusy[l]!;
-    const start = busy > now ? busy : now;
-    // Bytes still waiting ahead of this one; an idle link takes anything, a busy one only what fits.
-    const backlog = ((start - now) * m.bandwidth) / 1000;
-    if (backlog > 0 && backlog + bytes > m.queueBytes) return -1;
-    const done = start + (bytes * 1000) / m.bandwidth;
-    this.linkBusy[l] = done;
-    return done;
+    this.links.setDefault(model);
   }
 
   /** The latency of the direct path between two hosts without jitter, ms: for measuring an overlay's stretch. */
   pathLatency(from: AddressLike, to: AddressLike): number {
-    const l = this.link(this.hostId(from), this.hostId(to));
-    const m = this.linkModels[l]!;
-    return m.latencyMin !== m.latencyMin ? this.linkBase[l]! : (m.latencyMin + m.latencyMax) / 2;
+    return this.links.pathLatency(this.links.id(this.hostId(from), this.hostId(to)));
   }
 
   // ---- partitions ----
@@ -403,8 +346,8 @@ export class SimNetwork implements TimerTarget {
     const srcHost = this.epHost[src]!;
     const dstHost = this.epHost[dst]!;
     const flow = this.flow(src, dst);
-    const l = flow >= 0 ? this.flowLink[flow]! : this.link(srcHost, dstHost);
-    const lc = this.linkStats;
+    const l = flow >= 0 ? this.flowLink[flow]! : this.links.id(srcHost, dstHost);
+    const lc = this.links.stats;
     const lb = l * STRIDE;
     lc[lb + SENT]!++;
     lc[lb + BYTES_SENT]! += bytes;
@@ -412,14 +355,14 @@ export class SimNetwork implements TimerTarget {
     const tr = this.trace;
     if (tr) tr(this.clock.now(), 'send', this.epText[src]!, dstText, index, bytes);
     if (this.partitions.length > 0 && this.separated(srcHost, dstHost)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
-    const m = this.linkModels[l]!;
+    const m = this.links.model(l);
     if (m.loss > 0 && this.random.next() < m.loss) return this.drop(l, src, dst, -1, index, bytes);
     let departs = this.clock.now();
     if (m.bandwidth > 0) {
-      departs = this.serialise(l, bytes);
+      departs = this.links.serialise(l, bytes);
       if (departs < 0) return this.drop(l, src, dst, OVERFLOWED, index, bytes);
     }
-    let delay = departs - this.clock.now() + this.sampleLatency(l);
+    let delay = departs - this.clock.now() + this.links.sampleLatency(l);
     if (m.reorder > 0 && this.random.next() < m.reorder) delay += m.reorderDelay;
     let flags = 0;
     if (m.corrupt > 0 && this.random.next() < m.corrupt) flags |= FLAG_CORRUPT;
@@ -498,8 +441,8 @@ export class SimNetwork implements TimerTarget {
   linkCounters(from: AddressLike, to: AddressLike): NetCounters {
     const a = this.hostIds.get(hostName(from));
     const b = this.hostIds.get(hostName(to));
-    const l = a === undefined || b === undefined ? undefined : this.linkIds.get(a * 2_097_152 + b);
-    return readCounters(l === undefined ? new Float64Array(STRIDE) : this.linkStats, l === undefined ? 0 : l * STRIDE);
+    const l = a === undefined || b === undefined ? undefined : this.links.find(a, b);
+    return readCounters(l === undefined ? new Float64Array(STRIDE) : this.links.stats, l === undefined ? 0 : l * STRIDE);
   }
 
   /** What the network did with the datagrams an endpoint sent (`out`) and those sent to it (`in`). */
@@ -522,7 +465,7 @@ export class SimNetwork implements TimerTarget {
   // ---- internals ----
 
   private count(lb: number, sb: number, db: number, k: number, n: number): void {
-    this.linkStats[lb + k]! += n;
+    this.links.stats[lb + k]! += n;
     this.epCounters[sb + k]! += n;
     this.epCounters[db + k]! += n;
     this.totals[k]! += n;
@@ -542,7 +485,7 @@ export class SimNetwork implements TimerTarget {
     bumpLost(this.totals, 0, reason);
     bumpLost(this.epCounters, src * 2 * STRIDE, reason);
     if (dst >= 0) bumpLost(this.epCounters, (dst * 2 + 1) * STRIDE, reason);
-    if (l >= 0) bumpLost(this.linkStats, l * STRIDE, reason);
+    if (l >= 0) bumpLost(this.links.stats, l * STRIDE, reason);
   }
 
   private flow(src: number, dst: number): number {
@@ -556,31 +499,9 @@ export class SimNetwork implements TimerTarget {
       this.flowLink = ensureInt32(this.flowLink, f + 1);
       this.flowSent = ensureFloat64(this.flowSent, f + 1);
       this.flowMaxDelivered = ensureFloat64(this.flowMaxDelivered, f + 1);
-      this.flowLink[f] = this.link(this.epHost[src]!, this.epHost[dst]!);
+      this.flowLink[f] = this.links.id(this.epHost[src]!, this.epHost[dst]!);
     }
     return f;
-  }
-
-  private newLink(a: number, b: number): number {
-    const l = this.linkCount++;
-    const override = a >= 0 ? this.overrides.get(a * 2_097_152 + b) : undefined;
-    this.linkModels[l] = override ?? this.defaultModel;
-    this.linkOverridden[l] = override !== undefined;
-    this.linkBase = ensureFloat64(this.linkBase, l + 1);
-    this.linkBusy = ensureFloat64(this.linkBusy, l + 1);
-    this.linkStats = ensureFloat64(this.linkStats, (l + 1) * STRIDE);
-    this.linkBase[l] = a >= 0 && this.topology ? this.topology.latency(this.hostNames[a]!, this.hostNames[b]!) : LINK_DEFAULTS.latency;
-    return l;
-  }
-
-  private override(a: number, b: number, model: ResolvedLinkModel): void {
-    const key = a * 2_097_152 + b;
-    this.overrides.set(key, model);
-    const l = this.linkIds.get(key);
-    if (l !== undefined) {
-      this.linkModels[l] = model;
-      this.linkOverridden[l] = true;
-    }
   }
 
   private allocSlot(): number {

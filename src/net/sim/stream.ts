@@ -117,7 +117,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     this.breakTimeout = positive(options.breakTimeout ?? SIM_STREAM_DEFAULTS.breakTimeout, 'breakTimeout');
     this.localHost = network.hostId(local.host);
     this.remoteHost = network.hostId(remote.host);
-    this.link = network.link(this.localHost, this.remoteHost);
+    this.link = network.links.id(this.localHost, this.remoteHost);
     // The count bound is enforced by holding arrivals back; the queue's own bound is a backstop above it.
     this.queue = new MessageQueue<Uint8Array>(this.maxQueued + 1, network.clock, (m) => this.onTaken(m));
   }
@@ -212,7 +212,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     this.localClosed = true;
     this.fail(new ClosedError('stream destroyed locally', { peer: this.peerText }));
     // The reset overtakes whatever is queued, as a TCP RST does.
-    if (wasOpen) this.network.clock.post(this.peer, -1, this.network.sampleLatency(this.link));
+    if (wasOpen) this.network.clock.post(this.peer, -1, this.network.links.sampleLatency(this.link));
     this.release();
   }
 
@@ -270,9 +270,9 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     const bytes = HEADER_BYTES + (body ? body.length : kind === ACK ? 8 : 0);
     const net = this.network;
     const now = net.clock.now();
-    let departs = net.serialise(this.link, bytes);
+    let departs = net.links.serialise(this.link, bytes);
     if (departs < 0) departs = now; // a stream's bytes wait in its own buffer, bounded by the high-water mark
-    let at = departs + net.sampleLatency(this.link);
+    let at = departs + net.links.sampleLatency(this.link);
     if (at < this.lastArrival) at = this.lastArrival; // a stream delivers in order whatever the jitter
     this.lastArrival = at;
     this.outbound.push({ kind, body, count, at });
