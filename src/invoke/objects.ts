@@ -50,7 +50,6 @@ export class ObjectEndpoint implements AsyncDisposable {
   private readonly objects = new Map<number, Exported>();
   private nextObjectNumber = 1;
   private readonly serving: Promise<void>;
-  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -102,13 +101,15 @@ export class ObjectEndpoint implements AsyncDisposable {
     return Object.freeze(proxy) as unknown as RemoteProxy<M>;
   }
 
-  /** Stops serving (requests in progress finish) and closes the transport. */
+  /**
+   * Stops serving and closes the transport. Requests still executing are not waited for (a method may
+   * never return); their replies can no longer be sent, and their callers see the transport's error.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.transport.close();
     await this.serving;
-    await Promise.allSettled(this.inFlight);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -169,13 +170,18 @@ export class ObjectEndpoint implements AsyncDisposable {
         throw err;
       }
       // Each request is served concurrently; the loop goes straight back for the next one.
-      const task = this.dispatch(request).finally(() => this.inFlight.delete(task));
-      this.inFlight.add(task);
+      void this.dispatch(request);
     }
   }
 
   private async dispatch(request: IncomingRequest): Promise<void> {
-    const reply = await this.execute(request);
+    let reply: Reply;
+    try {
+      reply = await this.execute(request);
+    } catch (err) {
+      // execute() answers every failure of the method itself; this is a failure to marshal the answer.
+      reply = this.undeclared(err);
+    }
     await this.transport.sendReply(request, reply).catch(() => undefined /* the client will time out and may retry */);
   }
 
@@ -221,11 +227,16 @@ export class ObjectEndpoint implements AsyncDisposable {
   private exceptionReply(method: MethodInfo, err: unknown): Reply {
     const body = codecFor(exceptionBodySchema, this.format);
     if (err instanceof Raised && method.raises.get(err.schema.name) === err.schema) {
-      const value = codecFor(err.schema, this.format).encode(err.value);
+      const value = codecFor(err.schema, this.format).encode(err.value); // ERR_ENCODE here is reported as undeclared
       return { status: 'exception', body: body.encode({ name: err.schema.name, value }) };
     }
-    // An undeclared failure: the caller learns that it happened and its message, not the server's stack.
+    return this.undeclared(err);
+  }
+
+  // An undeclared failure: the caller learns that it happened and its message, not the server's stack.
+  private undeclared(err: unknown): Reply {
     const message = err instanceof Error ? err.message : String(err);
-    return { status: 'exception', body: body.encode({ name: 'courier::UndeclaredError', value: Buffer.from(message) }) };
+    const body = codecFor(exceptionBodySchema, this.format).encode({ name: 'courier::UndeclaredError', value: Buffer.from(message.slice(0, 4096)) });
+    return { status: 'exception', body };
   }
 }
