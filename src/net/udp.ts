@@ -127,6 +127,7 @@ export class UdpEndpoint implements DatagramEndpoint {
   // Parsed destinations, so sending to the same string address does not re-parse it each time.
   private lastTo: { text: string; address: InetAddress } | undefined;
   private lastFrom: InetAddress | undefined;
+  private readonly receiveWhat: string;
 
   /** Wraps an already bound socket; use `bindUdp` instead. */
   constructor(
@@ -135,6 +136,7 @@ export class UdpEndpoint implements DatagramEndpoint {
   ) {
     const bound = socket.address();
     this.address = { transport: 'udp', host: bound.address, port: bound.port };
+    this.receiveWhat = `receive on ${formatAddress(this.address)}`;
     this.clock = options.clock ?? realClock;
     this.receiveBufferSize = positive(options.receiveBufferSize ?? UDP_DEFAULTS.receiveBufferSize, 'receiveBufferSize');
     this.rejectOversize = (options.oversize ?? UDP_DEFAULTS.oversize) === 'reject';
@@ -193,11 +195,17 @@ export class UdpEndpoint implements DatagramEndpoint {
     });
   }
 
-  async receive(opts?: WaitOptions): Promise<Datagram> {
-    const datagram = await this.queue.take(opts, `receive on ${formatAddress(this.address)}`);
+  receive(opts?: WaitOptions): Promise<Datagram> {
+    // A queued datagram is handed over at once; the wait's name is made once, not per call.
+    const queued = this.queue.tryTake();
+    if (queued !== undefined) return Promise.resolve(queued);
+    return this.queue.take(opts, this.receiveWhat).then(this.openOrClosed);
+  }
+
+  private readonly openOrClosed = (datagram: Datagram | null): Datagram => {
     if (datagram === null) throw new ClosedError(`${formatAddress(this.address)} is closed`);
     return datagram;
-  }
+  };
 
   tryReceive(): Datagram | undefined {
     return this.queue.tryTake();
