@@ -1,5 +1,5 @@
-import { AddressInUseError, InvalidAddressError, InvalidArgumentError } from '../../errors.ts';
-import { formatAddress, parseAddress, parseInetAddress, type AddressLike, type InetAddress } from '../address.ts';
+import { AddressInUseError, InvalidArgumentError } from '../../errors.ts';
+import { formatAddress, parseInetAddress, type AddressLike, type InetAddress } from '../address.ts';
 import { Prng } from '../prng.ts';
 import { VirtualClock, type TimerTarget } from '../virtual-clock.ts';
 import {
@@ -8,12 +8,15 @@ import {
 } from './counters.ts';
 import { resolveLinkModel, type LinkModel } from './link-model.ts';
 import { LinkTable } from './links.ts';
+import { Registry, type SimReceiver } from './registry.ts';
 import type { Topology } from './topology.ts';
 import { SimDatagramEndpoint, type SimDatagramOptions } from './endpoint.ts';
 import { SimListener, simConnect, type SimConnectOptions, type SimListenOptions } from './listener.ts';
 import { Partition } from './partition.ts';
 import type { SimMessageStream } from './stream.ts';
 import type { TraceKind, TraceListener } from './trace.ts';
+
+export type { SimReceiver } from './registry.ts';
 
 export interface SimNetworkOptions {
   /** Seed of every random choice in the run: the same seed gives the same trace. Default 1. */
@@ -37,11 +40,6 @@ export interface SimNetworkOptions {
 /** Defaults of a simulated network, cited by the docs and tests. */
 export const SIM_DEFAULTS = Object.freeze({ seed: 1, maxEndpoints: 1 << 22, maxLinks: 1 << 20, maxFlows: 1 << 22, maxInFlight: 1 << 22 });
 
-/** A receiving endpoint as the network sees it. */
-export interface SimReceiver {
-  /** Called at the virtual time a datagram arrives. `data` is the receiver's own copy. */
-  arrive(data: Uint8Array, fromId: number, from: InetAddress): void;
-}
 
 // Counter offsets as module constants of this file: the hot path reads them without an import binding.
 const SENT = C_SENT;
@@ -74,26 +72,12 @@ export class SimNetwork implements TimerTarget {
   trace: TraceListener | undefined;
   /** The links between hosts: models, latencies, transmitters and counters. */
   readonly links: LinkTable;
-  private readonly maxEndpoints: number;
+  /** Hosts and bound endpoints, by name and by number. */
+  readonly registry: Registry;
   private readonly maxFlows: number;
   private readonly maxInFlight: number;
-
-  // Hosts.
-  private readonly hostIds = new Map<string, number>();
-  private readonly hostNames: string[] = [];
-
-  // Endpoints, by id (never reused).
-  private readonly endpointIds = new Map<string, number>();
-  private epHost = new Int32Array(1024);
-  private epAddress: (InetAddress | undefined)[] = [];
-  private epText: string[] = [];
-  private epReceiver: (SimReceiver | undefined)[] = [];
+  // What the network did with each endpoint's datagrams: per id, a block for `out`, then one for `in`.
   private epCounters = new Float64Array(0);
-  private endpointCount = 0;
-  private readonly nextPort = new Map<number, number>();
-  // Destinations already resolved: address objects by identity, texts in a bounded cache.
-  private readonly objectIds = new WeakMap<object, number>();
-  private readonly textIds = new Map<string, number>();
 
   // Flows (sender endpoint → receiver endpoint): their link, datagrams sent, and the latest one delivered.
   // Looked up per sender by receiver id (small integer keys), so a send costs one small-map lookup.
@@ -122,11 +106,11 @@ export class SimNetwork implements TimerTarget {
   constructor(options: SimNetworkOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
     this.random = new Prng(options.seed ?? SIM_DEFAULTS.seed);
-    this.maxEndpoints = options.maxEndpoints ?? SIM_DEFAULTS.maxEndpoints;
+    this.registry = new Registry(options.maxEndpoints ?? SIM_DEFAULTS.maxEndpoints);
     this.maxFlows = options.maxFlows ?? SIM_DEFAULTS.maxFlows;
     this.maxInFlight = options.maxInFlight ?? SIM_DEFAULTS.maxInFlight;
     const maxLinks = options.maxLinks ?? SIM_DEFAULTS.maxLinks;
-    this.links = new LinkTable(options.link ?? {}, options.topology, maxLinks, (h) => this.hostNames[h]!, this.clock, this.random);
+    this.links = new LinkTable(options.link ?? {}, options.topology, maxLinks, (h) => this.registry.hostName(h), this.clock, this.random);
   }
 
   // ---- hosts and endpoints ----
@@ -146,92 +130,47 @@ export class SimNetwork implements TimerTarget {
 
   /** The id of a host named by an address (`udp://10.0.0.1:9000`) or a bare host (`10.0.0.1`), registering it if new. */
   hostId(host: AddressLike): number {
-    const name = hostName(host);
-    let id = this.hostIds.get(name);
-    if (id === undefined) {
-      id = this.hostNames.length;
-      if (id >= 1 << 21) throw new InvalidArgumentError('a simulated network holds at most 2^21 hosts', { limit: 1 << 21 });
-      this.hostIds.set(name, id);
-      this.hostNames.push(name);
-    }
-    return id;
+    return this.registry.hostId(host);
   }
 
   /** Hosts known to the network. */
   get hostCount(): number {
-    return this.hostNames.length;
+    return this.registry.hosts;
   }
 
   /**
    * Registers a receiver at `address` (port 0 picks a free ephemeral port on that host) and returns its id
-   * and bound address. ERR_ADDRESS_IN_USE semantics are the caller's: this throws ERR_INVALID_ARGUMENT
-   * naming the address when it is taken, or when `maxEndpoints` have been bound.
+   * and bound address. Throws ERR_INVALID_ARGUMENT when the address is taken or `maxEndpoints` were bound.
    */
   register(address: InetAddress, receiver: SimReceiver): { id: number; address: InetAddress } {
-    if (this.endpointCount >= this.maxEndpoints) {
-      throw new InvalidArgumentError(`the simulated network has bound its maximum of ${this.maxEndpoints} endpoints`, { limit: this.maxEndpoints });
-    }
-    const host = this.hostId(address.host);
-    let port = address.port;
-    if (port === 0) port = this.ephemeralPort(host, address.transport);
-    const bound: InetAddress = Object.freeze({ transport: address.transport, host: address.host, port });
-    const key = endpointKey(bound);
-    if (this.endpointIds.has(key)) throw new InvalidArgumentError(`${formatAddress(bound)} is already bound in the simulated network`, { address: formatAddress(bound) });
-    const id = this.endpointCount++;
-    this.endpointIds.set(key, id);
-    this.epHost = ensureInt32(this.epHost, id + 1);
-    this.epHost[id] = host;
-    this.epAddress[id] = bound;
-    this.epText[id] = formatAddress(bound);
-    this.epReceiver[id] = receiver;
-    this.epCounters = ensureFloat64(this.epCounters, (id + 1) * 2 * STRIDE);
-    // Only datagram addresses are cached: a UDP send to a listener's address object must not find it.
-    if (bound.transport === 'udp') this.objectIds.set(bound, id);
-    return { id, address: bound };
+    const bound = this.registry.register(address, receiver);
+    this.epCounters = ensureFloat64(this.epCounters, this.registry.endpoints * 2 * STRIDE);
+    return bound;
   }
 
   /** True when an address is bound (a listener or an endpoint). */
   isBound(address: InetAddress): boolean {
-    return this.endpointIds.has(endpointKey(address));
+    return this.registry.isBound(address);
   }
 
-  /** Removes a receiver: datagrams arriving for it from now on are lost as unreachable. */
+  /** Removes a receiver: datagrams arriving for it from now on are lost as unreachable. Idempotent. */
   unregister(id: number): void {
-    const address = this.epAddress[id];
-    if (!address || !this.epReceiver[id]) return;
-    this.epReceiver[id] = undefined;
-    this.endpointIds.delete(endpointKey(address));
-    this.textIds.clear();
+    this.registry.unregister(id);
   }
 
   /** The id of the endpoint bound at `to` now, or -1. Throws ERR_INVALID_ADDRESS for text that is not an address. */
   resolve(to: AddressLike, transport: 'udp' | 'tcp'): number {
-    if (typeof to === 'string') {
-      const cached = this.textIds.get(to);
-      if (cached !== undefined && this.epReceiver[cached]) return cached;
-      const id = this.endpointIds.get(endpointKey(parseInetAddress(to, transport))) ?? -1;
-      if (id >= 0) {
-        if (this.textIds.size >= 65_536) this.textIds.clear(); // bounded: a cache, not a registry
-        this.textIds.set(to, id);
-      }
-      return id;
-    }
-    const cached = this.objectIds.get(to);
-    if (cached !== undefined && this.epReceiver[cached]) return cached;
-    if (to.transport !== transport) throw new InvalidAddressError(`expected a ${transport}:// address, got ${formatAddress(to)}`, { input: formatAddress(to) });
-    const id = this.endpointIds.get(endpointKey(to)) ?? -1;
-    if (id >= 0) this.objectIds.set(to, id);
-    return id;
-  }
-
-  /** The bound address of endpoint `id`. */
-  addressOf(id: number): InetAddress {
-    return this.epAddress[id]!;
+    return this.registry.resolve(to, transport);
   }
 
   /** What is bound as endpoint `id` (undefined once it closed). */
   receiverOf(id: number): SimReceiver | undefined {
-    return this.epReceiver[id];
+    return this.registry.receiver[id];
+  }
+
+  /** The text form of endpoint `id`'s address (`udp://10.0.0.1:9000`), computed once. */
+  textOf(id: number): string {
+    return this.registry.text[id]!;
   }
 
   /**
@@ -254,16 +193,6 @@ export class SimNetwork implements TimerTarget {
    */
   connect(address: AddressLike, options: SimConnectOptions): Promise<SimMessageStream> {
     return simConnect(this, address, options);
-  }
-
-  /** The text form of endpoint `id`'s address (`udp://10.0.0.1:9000`), computed once. */
-  textOf(id: number): string {
-    return this.epText[id]!;
-  }
-
-  /** The host id of endpoint `id`. */
-  hostOf(id: number): number {
-    return this.epHost[id]!;
   }
 
   // ---- links ----
@@ -300,10 +229,10 @@ export class SimNetwork implements TimerTarget {
   partition(sideA: readonly AddressLike[], sideB?: readonly AddressLike[]): Partition {
     const a = sideA.map((h) => this.hostId(h));
     const b = (sideB ?? []).map((h) => this.hostId(h));
-    const sides = new Uint8Array(this.hostNames.length);
+    const sides = new Uint8Array(this.registry.hosts);
     for (const h of a) sides[h] = 1;
     for (const h of b) {
-      if (sides[h] === 1) throw new InvalidArgumentError(`host ${this.hostNames[h]} is on both sides of the partition`, { host: this.hostNames[h] });
+      if (sides[h] === 1) throw new InvalidArgumentError(`host ${this.registry.hostName(h)} is on both sides of the partition`, { host: this.registry.hostName(h) });
       sides[h] = 2;
     }
     const p = new Partition(sides, sideB === undefined, (healed) => {
@@ -337,14 +266,15 @@ export class SimNetwork implements TimerTarget {
     t[BYTES_SENT]! += bytes;
     if (dst < 0) {
       this.lose(-1, src, -1, UNREACHABLE);
-      this.trace?.(this.clock.now(), 'unreachable', this.epText[src]!, dstText, 0, bytes);
+      this.trace?.(this.clock.now(), 'unreachable', this.registry.text[src]!, dstText, 0, bytes);
       return;
     }
     const dstBase = (dst * 2 + 1) * STRIDE;
     ec[dstBase + SENT]!++;
     ec[dstBase + BYTES_SENT]! += bytes;
-    const srcHost = this.epHost[src]!;
-    const dstHost = this.epHost[dst]!;
+    const reg = this.registry;
+    const srcHost = reg.host[src]!;
+    const dstHost = reg.host[dst]!;
     const flow = this.flow(src, dst);
     const l = flow >= 0 ? this.flowLink[flow]! : this.links.id(srcHost, dstHost);
     const lc = this.links.stats;
@@ -353,7 +283,7 @@ export class SimNetwork implements TimerTarget {
     lc[lb + BYTES_SENT]! += bytes;
     const index = flow >= 0 ? ++this.flowSent[flow]! : 0;
     const tr = this.trace;
-    if (tr) tr(this.clock.now(), 'send', this.epText[src]!, dstText, index, bytes);
+    if (tr) tr(this.clock.now(), 'send', this.registry.text[src]!, dstText, index, bytes);
     if (this.partitions.length > 0 && this.separated(srcHost, dstHost)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
     const m = this.links.model(l);
     if (m.loss > 0 && this.random.next() < m.loss) return this.drop(l, src, dst, -1, index, bytes);
@@ -396,9 +326,10 @@ export class SimNetwork implements TimerTarget {
     this.ifFree[this.ifFreeCount++] = slot;
     this.inFlight--;
     const bytes = data.length;
-    const receiver = this.epReceiver[dst];
+    const reg = this.registry;
+    const receiver = reg.receiver[dst];
     if (!receiver) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
-    if (this.partitions.length > 0 && this.separated(this.epHost[src]!, this.epHost[dst]!)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
+    if (this.partitions.length > 0 && this.separated(reg.host[src]!, reg.host[dst]!)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
     const lb = l * STRIDE;
     const sb = src * 2 * STRIDE;
     const db = (dst * 2 + 1) * STRIDE;
@@ -408,12 +339,12 @@ export class SimNetwork implements TimerTarget {
     const now = this.clock.now();
     if (flags & FLAG_COPY) {
       this.count(lb, sb, db, DUPLICATED, 1);
-      if (tr) tr(now, 'duplicate', this.epText[src]!, this.epText[dst]!, index, bytes);
+      if (tr) tr(now, 'duplicate', this.registry.text[src]!, this.registry.text[dst]!, index, bytes);
     } else {
       if (flow >= 0) {
         if (index < this.flowMaxDelivered[flow]!) {
           this.count(lb, sb, db, REORDERED, 1);
-          if (tr) tr(now, 'reorder', this.epText[src]!, this.epText[dst]!, index, bytes);
+          if (tr) tr(now, 'reorder', this.registry.text[src]!, this.registry.text[dst]!, index, bytes);
         } else this.flowMaxDelivered[flow] = index;
       }
       if (flags & FLAG_CORRUPT) {
@@ -423,11 +354,11 @@ export class SimNetwork implements TimerTarget {
           data[bit >> 3]! ^= 1 << (bit & 7);
         }
         this.count(lb, sb, db, CORRUPTED, 1);
-        if (tr) tr(now, 'corrupt', this.epText[src]!, this.epText[dst]!, index, bytes);
+        if (tr) tr(now, 'corrupt', this.registry.text[src]!, this.registry.text[dst]!, index, bytes);
       }
-      if (tr) tr(now, 'deliver', this.epText[src]!, this.epText[dst]!, index, bytes);
+      if (tr) tr(now, 'deliver', this.registry.text[src]!, this.registry.text[dst]!, index, bytes);
     }
-    receiver.arrive(data, src, this.epAddress[src]!);
+    receiver.arrive(data, src, reg.address[src]!);
   }
 
   // ---- counters ----
@@ -439,15 +370,15 @@ export class SimNetwork implements TimerTarget {
 
   /** What the link from host `from` to host `to` did (zeros if nothing crossed it). */
   linkCounters(from: AddressLike, to: AddressLike): NetCounters {
-    const a = this.hostIds.get(hostName(from));
-    const b = this.hostIds.get(hostName(to));
+    const a = this.registry.findHost(from);
+    const b = this.registry.findHost(to);
     const l = a === undefined || b === undefined ? undefined : this.links.find(a, b);
     return readCounters(l === undefined ? new Float64Array(STRIDE) : this.links.stats, l === undefined ? 0 : l * STRIDE);
   }
 
   /** What the network did with the datagrams an endpoint sent (`out`) and those sent to it (`in`). */
   endpointCounters(address: AddressLike): { out: NetCounters; in: NetCounters } {
-    const id = this.endpointIds.get(endpointKey(parseInetAddress(address, 'udp')));
+    const id = this.registry.find(parseInetAddress(address, 'udp'));
     if (id === undefined) throw new InvalidArgumentError(`nothing is bound at ${typeof address === 'string' ? address : formatAddress(address)}`);
     return this.countersOf(id);
   }
@@ -477,7 +408,7 @@ export class SimNetwork implements TimerTarget {
     const tr = this.trace;
     if (tr) {
       const kind: TraceKind = reason === PARTITIONED ? 'partition' : reason === OVERFLOWED ? 'overflow' : reason === UNREACHABLE ? 'unreachable' : 'lose';
-      tr(this.clock.now(), kind, this.epText[src]!, dst >= 0 ? this.epText[dst]! : '', index, bytes);
+      tr(this.clock.now(), kind, this.registry.text[src]!, dst >= 0 ? this.registry.text[dst]! : '', index, bytes);
     }
   }
 
@@ -499,7 +430,7 @@ export class SimNetwork implements TimerTarget {
       this.flowLink = ensureInt32(this.flowLink, f + 1);
       this.flowSent = ensureFloat64(this.flowSent, f + 1);
       this.flowMaxDelivered = ensureFloat64(this.flowMaxDelivered, f + 1);
-      this.flowLink[f] = this.links.id(this.epHost[src]!, this.epHost[dst]!);
+      this.flowLink[f] = this.links.id(this.registry.host[src]!, this.registry.host[dst]!);
     }
     return f;
   }
@@ -521,34 +452,9 @@ export class SimNetwork implements TimerTarget {
     }
     return slot;
   }
-
-  private ephemeralPort(host: number, transport: string): number {
-    let port = this.nextPort.get(host) ?? 49152;
-    for (let tries = 0; tries < 16384; tries++) {
-      const candidate = port;
-      port = port >= 65535 ? 49152 : port + 1;
-      if (!this.endpointIds.has(`${transport}|${this.hostNames[host]}|${candidate}`)) {
-        this.nextPort.set(host, port);
-        return candidate;
-      }
-    }
-    throw new InvalidArgumentError(`no ephemeral port is free on simulated host ${this.hostNames[host]}`);
-  }
 }
 
 function bumpLost(a: Float64Array, base: number, reason: number): void {
   a[base + LOST]!++;
   if (reason >= 0) a[base + reason]!++;
-}
-
-function endpointKey(a: InetAddress): string {
-  return `${a.transport}|${a.host}|${a.port}`;
-}
-
-// The host part of an address, or a bare host name.
-function hostName(host: AddressLike): string {
-  if (typeof host !== 'string') return host.transport === 'ipc' ? host.path : host.host;
-  if (!host.includes('://')) return host;
-  const a = parseAddress(host);
-  return a.transport === 'ipc' ? a.path : a.host;
 }
