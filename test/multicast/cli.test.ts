@@ -13,10 +13,13 @@ async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
-test('courier mcast join prints what arrives and from whom; courier mcast send sends a message and stdin lines', async () => {
+test('courier mcast join prints what arrives and from whom; courier mcast send sends a message and stdin lines', async (t) => {
   const group = freshGroup();
   const port = await freshPort();
-  const joiners = [captureIO(), captureIO()];
+  // If an assertion fails before the joiners have their three datagrams, this stops them.
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const joiners = [captureIO('', stop.signal), captureIO('', stop.signal)];
   const joined = joiners.map((j) => main(['mcast', 'join', `${group}:${port}`, '--interface', '127.0.0.1', '--count', '3'], j.io));
   await until(() => joiners.every((j) => j.out().includes('joined')), 'both joins');
   assert.match(joiners[0]!.out(), new RegExp(`joined ${group.replaceAll('.', '\\.')}:${port} on 127\\.0\\.0\\.1 \\(admin-local scope\\)`));

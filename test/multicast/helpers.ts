@@ -3,9 +3,12 @@ import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { openMulticast, type MulticastEndpoint, type MulticastOptions } from '../../src/multicast/index.ts';
 
-/** A group in 239.x (admin-scoped) or, with `ssm`, 232.x, unlikely to be used by anything else. */
+/**
+ * A random group unlikely to be used by anything else: in 239.1.0.0 - 239.191.255.255 (admin-local scope,
+ * clear of the organization- and site-local sub-scopes) or, with `ssm`, in 232/8.
+ */
 export function freshGroup(ssm = false): string {
-  return `${ssm ? 232 : 239}.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  return `${ssm ? 232 : 239}.${randomInt(1, ssm ? 255 : 192)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 }
 
 /** A UDP port no socket holds right now (the OS's ephemeral choice, released at once). */

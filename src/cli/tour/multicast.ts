@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { CourierError } from '../../errors.ts';
 import { formatAddress } from '../../net/address.ts';
+import { bindUdp } from '../../net/udp.ts';
 import { openMulticast, type MulticastEndpoint } from '../../multicast/index.ts';
 import { showPayload } from '../payload.ts';
 import type { TourStep } from './step.ts';
@@ -15,7 +16,7 @@ export const multicastStep: TourStep = {
     // A fresh administratively scoped group and port, so two tours at once do not hear each other. On
     // this host's loopback interface only: the datagrams never reach a network.
     const group = `239.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
-    const port = randomInt(20_000, 60_000);
+    const port = await freePort();
     const to = `udp://${group}:${port}`;
     const members: MulticastEndpoint[] = [];
     try {
@@ -56,3 +57,11 @@ export const multicastStep: TourStep = {
     }
   },
 };
+
+// A port no socket of this host holds now: the system's ephemeral choice, released at once.
+async function freePort(): Promise<number> {
+  const probe = await bindUdp('udp://127.0.0.1:0');
+  const { port } = probe.address;
+  await probe.close();
+  return port;
+}
