@@ -6,10 +6,12 @@ import type { StructSchema } from '../marshal/schema.ts';
 import { incarnationTime } from '../net/clock.ts';
 import { lookupInterface, PROXY_REF, Raised, type Implementation, type MethodInfo, type MethodSpec, type RemoteInterface, type RemoteProxy } from './interface.ts';
 import { exceptionBodySchema, type CallSemantics } from './messages.ts';
-import { formatRef, refAddress, type RemoteRef } from './reference.ts';
+import { callContext } from './call-context.ts';
+import { DESCRIBE_OPERATION, describeInterface, NO_ARGS, parseInterfaceDescription } from './describe.ts';
+import { formatRef, refAddress, wellKnownRef, type RemoteRef } from './reference.ts';
 import { containsRefs, mapRefs, outgoingRef } from './refs.ts';
 import type { RequestReplyTransport } from './transport.ts';
-import type { IncomingRequest, Reply } from './udp-request-reply.ts';
+import type { CallOptions, IncomingRequest, Reply } from './udp-request-reply.ts';
 
 export interface InvokeOptions {
   /** Marshalling format of arguments and results (default 'cdr'); both ends must agree. */
@@ -79,11 +81,38 @@ export class ObjectEndpoint implements AsyncDisposable {
     return ref;
   }
 
+  /**
+   * Exports `impl` under a well-known reference (object number 0, time 0, no secret), as a registry is:
+   * anyone who knows the endpoint's address can invoke it. Returns that reference.
+   */
+  exportWellKnown<M extends Record<string, MethodSpec>>(impl: Implementation<M>, iface: RemoteInterface<M>): RemoteRef {
+    const address = this.transport.address;
+    const ref = wellKnownRef(address.transport, this.options.advertiseHost ?? address.host, address.port, iface.name);
+    this.objects.set(0, { impl: impl as unknown as Exported['impl'], iface, ref });
+    return ref;
+  }
+
+  /** Asks the object `ref` names for its interface (method names and schemas), for callers that have no definition of it. */
+  async describe(ref: RemoteRef, opts: CallOptions = {}): Promise<RemoteInterface> {
+    const reply = await this.transport.doOperation(refAddress(ref), { target: ref, operation: DESCRIBE_OPERATION, body: new Uint8Array(0) }, { ...this.options.call, ...opts });
+    if (reply.status !== 'ok') return this.resultOf(ref, { name: 'describe', operation: DESCRIBE_OPERATION, argNames: [], argsSchema: NO_ARGS, resultSchema: undefined, raises: new Map() }, reply) as never;
+    return parseInterfaceDescription(Buffer.from(reply.body).toString('utf8'));
+  }
+
+  /** Invokes `method` of `iface` on `ref` with arguments given as JSON values (the command line's way in). */
+  async invokeJson(ref: RemoteRef, iface: RemoteInterface, method: string, args: readonly unknown[]): Promise<unknown> {
+    const info = iface.methods.find((m) => m.name === method);
+    if (!info) throw new NoSuchOperationError(`${iface.name} has no method ${method} (it has ${iface.methods.map((m) => m.name).join(', ')})`);
+    const json = codecFor(info.argsSchema, 'json');
+    const value = json.decode(Buffer.from(JSON.stringify(Object.fromEntries(info.argNames.map((n, i) => [n, args[i]])))));
+    return this.invoke(ref, info, info.argNames.map((n) => (value as Record<string, unknown>)[n]));
+  }
+
   /** Removes an exported object: later invocations get ERR_NO_SUCH_OBJECT. Returns false if it was not exported here. */
   remove(ref: RemoteRef | RemoteProxy<Record<string, never>>): boolean {
     const r = (ref as { [PROXY_REF]?: RemoteRef })[PROXY_REF] ?? (ref as RemoteRef);
     const entry = this.objects.get(r.objectNumber);
-    if (!entry || entry.ref.secret !== r.secret || BigInt(this.incarnation) !== r.time) return false;
+    if (!entry || entry.ref.secret !== r.secret || entry.ref.time !== r.time) return false;
     return this.objects.delete(r.objectNumber);
   }
 
@@ -188,9 +217,10 @@ export class ObjectEndpoint implements AsyncDisposable {
   private async execute(request: IncomingRequest): Promise<Reply> {
     const target = request.target;
     const entry = this.objects.get(target.objectNumber);
-    if (!entry || target.time !== BigInt(this.incarnation) || target.secret !== entry.ref.secret || target.interfaceName !== entry.ref.interfaceName) {
+    if (!entry || target.time !== entry.ref.time || target.secret !== entry.ref.secret || target.interfaceName !== entry.ref.interfaceName) {
       return { status: 'noSuchObject', body: new Uint8Array(0) };
     }
+    if (request.operation === DESCRIBE_OPERATION) return { status: 'ok', body: Buffer.from(describeInterface(entry.iface)) };
     const method = entry.iface.methods[request.operation];
     if (!method) return { status: 'noSuchOperation', body: new Uint8Array(0) };
     let args: unknown[];
@@ -205,7 +235,7 @@ export class ObjectEndpoint implements AsyncDisposable {
     try {
       const fn = entry.impl[method.name];
       if (typeof fn !== 'function') return { status: 'noSuchOperation', body: new Uint8Array(0) };
-      const result = await fn.apply(entry.impl, args);
+      const result = await callContext.run({ from: request.from, target }, () => fn.apply(entry.impl, args));
       if (!method.resultSchema) return { status: 'ok', body: new Uint8Array(0) };
       const value = { value: result };
       const outgoing = containsRefs(method.resultSchema) ? mapRefs(method.resultSchema, value, (v, iface, path) => this.outgoingResultRef(v, iface, path)) : value;

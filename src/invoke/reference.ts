@@ -73,3 +73,8 @@ export function sameRef(a: RemoteRef, b: RemoteRef): boolean {
     a.interfaceName === b.interfaceName
   );
 }
+
+/** The reference of a well-known object (a registry): object number 0, time 0 and no secret. */
+export function wellKnownRef(transport: 'udp' | 'tcp', host: string, port: number, interfaceName: string): RemoteRef {
+  return { transport, host, port, time: 0n, objectNumber: 0, interfaceName, secret: 0n };
+}
