@@ -189,6 +189,25 @@ test('clear typed errors: non-multicast groups, SSM without a source, bad TTL, i
   await assert.rejects(v6.join('ff15::1', { source: '127.0.0.1' }), (e) => isCourierError(e, 'ERR_INVALID_ADDRESS') && /not IPv6/.test(e.message));
 });
 
+test('queues are bounded: what a slow member cannot hold is dropped and counted, and what it held arrives in order', async (t) => {
+  const group = freshGroup();
+  const port = await freshPort();
+  const member = await onLoopback({ port, groups: [group], maxQueued: 2 });
+  const sender = await onLoopback({ port, host: '127.0.0.1' });
+  t.after(() => closeAll([member, sender]));
+  for (let i = 1; i <= 10; i++) await sender.send(bytes(String(i)), `udp://${group}:${port}`);
+  // Wait for all ten to reach the member's socket (the counter counts arrivals, kept or not).
+  const deadline = performance.now() + 2000;
+  while (member.stats().received < 10 && performance.now() < deadline) await new Promise((r) => setImmediate(r));
+  const s = member.stats();
+  assert.equal(s.received, 10);
+  // The endpoint's queue holds maxQueued, and so does the group's socket behind it.
+  assert.equal(s.dropped, 6);
+  const kept: string[] = [];
+  for (let d = member.tryReceive(); d; d = member.tryReceive()) kept.push(text(d.data));
+  assert.deepEqual(kept, ['1', '2', '3', '4']);
+});
+
 test('maxGroups bounds the groups an endpoint holds', async (t) => {
   const ep = await onLoopback({ port: await freshPort(), maxGroups: 2 });
   t.after(() => ep.close());
