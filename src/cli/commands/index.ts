@@ -3,10 +3,12 @@ import type { Command } from '../command.ts';
 import { tourCommand } from './tour.ts';
 import { listenCommand } from './listen.ts';
 import { sendCommand } from './send.ts';
+import { callCommand } from './call.ts';
+import { registryCommand } from './registry.ts';
 import { encodeCommand } from './encode.ts';
 import { decodeCommand } from './decode.ts';
 import { schemaCommand } from './schema.ts';
 import { chaosCommand } from './chaos.ts';
 import { mcastCommand } from './mcast.ts';
 
-export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, callCommand, registryCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand];
