@@ -278,6 +278,7 @@ export class MulticastEndpoint implements DatagramEndpoint {
    * Rejects with ERR_INVALID_ARGUMENT when there is no such membership.
    */
   async leave(group: string, opts: MembershipOptions = {}): Promise<void> {
+    if (this.closing) throw this.closedError();
     const info = this.checkGroup(group);
     const source = opts.source === undefined ? undefined : this.checkSource(opts.source);
     const ifaceName = opts.interface ?? this.config.defaultInterface;
@@ -328,8 +329,9 @@ export class MulticastEndpoint implements DatagramEndpoint {
 
   // ---- sending options ----
 
-  /** Sends from this interface (a name such as `eth0`, or one of its addresses). ERR_INVALID_ADDRESS when the host has no such interface. */
+  /** Sends from this interface (a name such as `eth0`, or one of its addresses). ERR_INVALID_ADDRESS when the host has no such interface; ERR_CLOSED once closed. */
   setMulticastInterface(iface: string): void {
+    if (this.closing) throw this.closedError();
     const resolved = resolveInterface(iface, this.family);
     try {
       this.sender.raw.setMulticastInterface(resolved);
@@ -339,8 +341,9 @@ export class MulticastEndpoint implements DatagramEndpoint {
     this.sendInterface = iface;
   }
 
-  /** Sets the TTL (IPv4) or hop limit (IPv6) of sent datagrams, 0..255; 1 keeps them on the link. ERR_INVALID_ARGUMENT otherwise. */
+  /** Sets the TTL (IPv4) or hop limit (IPv6) of sent datagrams, 0..255; 1 keeps them on the link. ERR_INVALID_ARGUMENT otherwise; ERR_CLOSED once closed. */
   setMulticastTTL(ttl: number): void {
+    if (this.closing) throw this.closedError();
     checkTtl(ttl);
     try {
       this.sender.raw.setMulticastTTL(ttl);
@@ -350,8 +353,9 @@ export class MulticastEndpoint implements DatagramEndpoint {
     this.ttl = ttl;
   }
 
-  /** Whether members on this host receive what this endpoint sends (IP_MULTICAST_LOOP). */
+  /** Whether members on this host receive what this endpoint sends (IP_MULTICAST_LOOP). ERR_CLOSED once closed. */
   setMulticastLoopback(on: boolean): void {
+    if (this.closing) throw this.closedError();
     this.sender.raw.setMulticastLoopback(on);
     this.loopback = on;
   }

@@ -154,6 +154,9 @@ test('everything a DatagramEndpoint offers: truncation, timeout, polling, select
   await assert.rejects(pending, (e) => isCourierError(e, 'ERR_CLOSED'));
   await assert.rejects(member.send(bytes('z'), `udp://${group}:${port}`), (e) => isCourierError(e, 'ERR_CLOSED'));
   await assert.rejects(member.join(freshGroup()), (e) => isCourierError(e, 'ERR_CLOSED'));
+  await assert.rejects(member.leave(group), (e) => isCourierError(e, 'ERR_CLOSED'));
+  assert.throws(() => member.setMulticastTTL(2), (e) => isCourierError(e, 'ERR_CLOSED'));
+  assert.throws(() => member.setMulticastLoopback(false), (e) => isCourierError(e, 'ERR_CLOSED'));
   await member.close(); // idempotent
 });
 
