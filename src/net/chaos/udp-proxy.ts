@@ -174,9 +174,13 @@ export class UdpChaosProxy {
       old.upstream.close();
       this.evicted++;
     }
-    const upstream = dgram.createSocket(ipFamily(this.target.host) === 6 ? 'udp6' : 'udp4');
+    const v6 = ipFamily(this.target.host) === 6;
+    const upstream = dgram.createSocket(v6 ? 'udp6' : 'udp4');
+    // A loopback target is reached from loopback, so the upstream port is not exposed on other interfaces;
+    // any other target from the wildcard address, so the routing table picks the source.
+    const loopback = v6 ? this.target.host === '::1' : this.target.host.startsWith('127.');
     // Sends issued before the bind completes are queued by dgram, so the first datagram is not lost.
-    upstream.bind(0, ipFamily(this.target.host) === 6 ? '::1' : '127.0.0.1');
+    upstream.bind(0, loopback ? (v6 ? '::1' : '127.0.0.1') : v6 ? '::' : '0.0.0.0');
     upstream.on('error', () => this.up.errors++);
     client = { host, port, upstream, upCount: 0, upMax: 0, downCount: 0, downMax: 0 };
     const owner = client;
