@@ -123,3 +123,15 @@ test('clients past maxClients evict the least recently heard one, whose replies 
   await echo.close();
   await serving;
 });
+
+test('the proxy forwards over IPv6 loopback too', async () => {
+  await using target = await bindUdp('udp://[::1]:0');
+  await using proxy = await startChaosProxy({ listen: 'udp://[::1]:0', target: target.address, delay: 1 });
+  await using client = await bindUdp('udp://[::1]:0');
+  await client.send(Buffer.from('six'), proxy.address);
+  const d = await target.receive({ timeout: 3000 });
+  assert.equal(Buffer.from(d.data).toString(), 'six');
+  assert.equal(d.from.host, '::1');
+  await target.send(Buffer.from('back'), d.from);
+  assert.equal(Buffer.from((await client.receive({ timeout: 3000 })).data).toString(), 'back');
+});
