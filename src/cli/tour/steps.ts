@@ -5,5 +5,6 @@ import { tcpStep } from './tcp.ts';
 import { multicastStep } from './multicast.ts';
 import { marshalStep } from './marshal.ts';
 import { faultsStep } from './faults.ts';
+import { invokeStep } from './invoke.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, faultsStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep];
