@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './net/index.ts';
 export * from './marshal/index.ts';
 export * from './multicast/index.ts';
+export * from './invoke/index.ts';
