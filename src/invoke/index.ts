@@ -15,3 +15,6 @@ export type { RequestReplyTransport } from './transport.ts';
 export { defineInterface, lookupInterface, proxyRef, raise, Raised, refTo, type Implementation, type MethodSpec, type RefSchema, type RemoteInterface, type RemoteProxy } from './interface.ts';
 export { ObjectEndpoint, type InvokeOptions } from './objects.ts';
 export { StreamRequestReply, STREAM_REQUEST_REPLY_DEFAULTS, type StreamRequestReplyOptions } from './stream-request-reply.ts';
+export { AlreadyBound, NotBound, NotPermitted, Registry, REGISTRY_DEFAULTS, RegistryFull, registryAt, serveRegistry } from './registry.ts';
+export { currentCall, type CallContext } from './call-context.ts';
+export { wellKnownRef } from './reference.ts';
