@@ -83,7 +83,7 @@ test('a source-specific join hears only its source', async (t) => {
   assert.equal(text((await receiver.receive(WAIT)).data), 'still .2');
 });
 
-test('sequencing per sender shows a late joiner no false loss and counts what a member missed', async (t) => {
+test('sequencing per sender shows a late joiner no false loss, and starts afresh for a member that rejoins', async (t) => {
   const group = freshGroup();
   const port = await freshPort();
   const sender = await onLoopback({ port, host: '127.0.0.1', sequencing: true });
