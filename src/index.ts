@@ -4,3 +4,4 @@ export * from './net/index.ts';
 export * from './marshal/index.ts';
 export * from './multicast/index.ts';
 export * from './invoke/index.ts';
+export * as mpi from './mpi/index.ts';

@@ -10,5 +10,6 @@ import { decodeCommand } from './decode.ts';
 import { schemaCommand } from './schema.ts';
 import { chaosCommand } from './chaos.ts';
 import { mcastCommand } from './mcast.ts';
+import { mpirunCommand, runCommand } from './run.ts';
 
-export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, callCommand, registryCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, callCommand, registryCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand, runCommand, mpirunCommand];

@@ -1,0 +1,47 @@
+import { launch } from '../../mpi/launcher.ts';
+import { parseDuration, parseFlags, UsageError, type Command } from '../command.ts';
+
+const help = `Usage: courier run -n N [--ipc] [--threads] PROGRAM [ARGS...]      (alias: courier mpirun)
+
+Starts an MPI job of N ranks, each running PROGRAM (.js, or .ts through tsx) with ARGS. Ranks find each
+other through a rendezvous served by this command and talk over TCP on 127.0.0.1 (--ipc: Unix domain
+sockets). Every line a rank prints is prefixed with its rank: "[2] ...". SIGINT and SIGTERM are passed
+on to the ranks. If a rank fails, the others are ended and this command exits non-zero naming the rank
+and why (its exit code, or 128 + the signal number that killed it).
+
+Options:
+  -n, --np N     number of ranks (default 1)
+  --ipc          connect the ranks over Unix domain sockets instead of TCP
+  --kill-grace D after asking ranks to end, kill them after D (default 2s)
+
+Examples:
+  courier run -n 4 examples/mpi/pi.ts
+  courier mpirun -n 3 examples/mpi/ring.ts`;
+
+async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promise<number> {
+  // Flags end at the program: everything after it belongs to the program.
+  const at = argv.findIndex((a, i) => !a.startsWith('-') && !['-n', '--np', '--kill-grace'].includes(argv[i - 1] ?? ''));
+  const own = at < 0 ? argv : argv.slice(0, at);
+  const { values } = parseFlags(own, { np: { type: 'string', short: 'n' }, ipc: { type: 'boolean' }, threads: { type: 'boolean' }, 'kill-grace': { type: 'string' } });
+  if (at < 0) throw new UsageError('expected a PROGRAM to run, such as examples/mpi/pi.ts');
+  if (values.threads) throw new UsageError('--threads is not available yet: ranks run as processes');
+  const np = Number(values.np ?? '1');
+  if (!Number.isInteger(np) || np < 1) throw new UsageError(`-n: expected a positive integer, got '${values.np}'`);
+  const grace = values['kill-grace'] === undefined ? undefined : parseDuration(values['kill-grace'], '--kill-grace');
+  const result = await launch({
+    np,
+    program: argv[at]!,
+    args: argv.slice(at + 1),
+    net: values.ipc ? 'ipc' : 'tcp',
+    forwardSignals: true,
+    signal: io.signal,
+    ...(grace === undefined ? {} : { killGraceMs: grace }),
+    onLine: (rank, stream, line) => (stream === 'stdout' ? io.stdout : io.stderr).write(`[${rank}] ${line}\n`),
+  });
+  if (result.exitCode !== 0) io.stderr.write(`courier run: ${result.summary}\n`);
+  return result.exitCode;
+}
+
+export const runCommand: Command = { name: 'run', summary: 'start an MPI job: N ranks of a program, output prefixed by rank', help, run: runJob };
+
+export const mpirunCommand: Command = { name: 'mpirun', summary: 'alias of run', help, run: runJob };

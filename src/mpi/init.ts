@@ -1,0 +1,32 @@
+import { Engine, type EngineOptions } from './engine.ts';
+import { readJobEnv } from './process/bootstrap.ts';
+import { connectMesh, type MeshOptions } from './process/mesh.ts';
+import { SelfTransport } from './self-transport.ts';
+import type { Transport } from './transport.ts';
+import { World } from './world.ts';
+
+/** Options of `init`: the engine's limits, the mesh's timeouts, and the environment to read. */
+export interface InitOptions extends EngineOptions, MeshOptions {
+  /** Where to read COURIER_RANK, SLURM_PROCID, … from. Default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A transport made elsewhere (worker threads use this); overrides the environment. */
+  readonly transport?: Transport;
+}
+
+/**
+ * Joins the job this process belongs to and returns its world communicator (mpi4py `MPI.COMM_WORLD`,
+ * after `MPI_Init`). Without any launcher variables this is a job of one rank. ERR_TIMEOUT when the other
+ * ranks do not appear within the bootstrap timeout; ERR_INVALID_ARGUMENT for a malformed environment.
+ */
+export async function init(options: InitOptions = {}): Promise<World> {
+  if (options.transport) return world(options.transport, options, 'threads');
+  const job = readJobEnv(options.env);
+  if (job.size === 1) return world(new SelfTransport(), options, job.launcher);
+  return world(await connectMesh(job, options), options, job.launcher);
+}
+
+function world(transport: Transport, options: EngineOptions, launcher: string): World {
+  const w = new World(new Engine(transport, options));
+  w.launcher = launcher;
+  return w;
+}

@@ -1,0 +1,214 @@
+// courier's launcher (`courier run -n 4 app.ts`): starts the ranks of a job as processes, serves their
+// rendezvous, prefixes their output with the rank, and ends the whole job when one rank fails.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
+import { createInterface } from 'node:readline';
+import { InvalidArgumentError } from '../errors.ts';
+import { realClock, type Clock } from '../net/clock.ts';
+import { serveRendezvous } from './process/rendezvous.ts';
+import { ABORT_LINE } from './transport.ts';
+
+/** What to run and how. */
+export interface LaunchOptions {
+  /** Number of ranks (processes). */
+  readonly np: number;
+  /** The program every rank runs: a .js/.mjs file, or .ts (run through tsx). */
+  readonly program: string;
+  readonly args?: readonly string[];
+  /** Extra flags for node. */
+  readonly nodeArgs?: readonly string[];
+  /** Extra environment for every rank. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** `ipc` connects the ranks over Unix domain sockets instead of TCP on 127.0.0.1. */
+  readonly net?: 'tcp' | 'ipc';
+  /** Receives each line a rank prints. Default: `[rank] line` on this process's stdout or stderr. */
+  readonly onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string) => void;
+  /** Aborting it ends the job (SIGTERM to every rank, SIGKILL after `killGraceMs`). */
+  readonly signal?: AbortSignal;
+  /** Pass SIGINT and SIGTERM received by this process on to every rank. Default false. */
+  readonly forwardSignals?: boolean;
+  /** After asking ranks to end, wait this long before killing them, ms. Default 2000. */
+  readonly killGraceMs?: number;
+  readonly clock?: Clock;
+}
+
+/** How one rank ended. */
+export interface RankExit {
+  readonly rank: number;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when the launcher ended it because another rank had failed (or the job was interrupted). */
+  readonly ended: boolean;
+}
+
+/** How the job ended. */
+export interface JobResult {
+  /** 0 when every rank exited 0; else the failed rank's code (128 + signal number for a signal). */
+  readonly exitCode: number;
+  /** The first rank that failed, and why. */
+  readonly failure?: { readonly rank: number; readonly reason: string };
+  readonly ranks: readonly RankExit[];
+  /** One line for people: "4 ranks exited 0" or "rank 2 failed: killed by SIGKILL; ended ranks 0, 1, 3". */
+  readonly summary: string;
+}
+
+/** A running job. */
+export interface Job {
+  /** Process ids of the ranks, by rank. */
+  readonly pids: readonly (number | undefined)[];
+  /** Resolves when every rank has exited. Never rejects. */
+  readonly result: Promise<JobResult>;
+  /** Sends `signal` to one rank (tests use it to kill a rank). */
+  kill(rank: number, signal?: NodeJS.Signals): void;
+  /** Ends every rank (SIGTERM, then SIGKILL after the grace period). */
+  stop(): void;
+}
+
+/** Starts a job and resolves to it once every rank is spawned. ERR_INVALID_ARGUMENT for a bad `np`. */
+export async function startJob(options: LaunchOptions): Promise<Job> {
+  const np = options.np;
+  if (!Number.isInteger(np) || np < 1) throw new InvalidArgumentError(`-n must be a positive integer, got ${np}`, { np });
+  const clock = options.clock ?? realClock;
+  const grace = options.killGraceMs ?? 2000;
+  const rendezvous = np > 1 ? await serveRendezvous('tcp://127.0.0.1:0', np) : undefined;
+  const job = randomBytes(6).toString('hex');
+  const ts = /\.[mc]?ts$/.test(options.program);
+  const nodeArgs = [...(ts ? ['--import', import.meta.resolve('tsx')] : []), ...(options.nodeArgs ?? [])];
+  const onLine = options.onLine ?? defaultOnLine;
+  const children: ChildProcess[] = [];
+  const exits: (RankExit | undefined)[] = new Array(np).fill(undefined);
+  let failure: Failure | undefined;
+  let stopping = false;
+  const lastErrors: string[][] = Array.from({ length: np }, () => []);
+
+  let resolveResult!: (r: JobResult) => void;
+  const result = new Promise<JobResult>((resolve) => (resolveResult = resolve));
+  let cancelKill: (() => void) | undefined;
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // The failed rank is ending by itself (an aborting rank is about to exit with its code).
+    for (let r = 0; r < np; r++) if (!exits[r] && r !== failure?.rank) children[r]?.kill('SIGTERM');
+    cancelKill = clock.setTimer(() => {
+      for (let r = 0; r < np; r++) if (!exits[r]) children[r]?.kill('SIGKILL');
+    }, grace);
+  };
+  const forward = (signal: NodeJS.Signals) => () => {
+    for (let r = 0; r < np; r++) if (!exits[r]) children[r]?.kill(signal);
+    if (!failure) failure = { rank: -1, reason: `interrupted by ${signal}` };
+    stop();
+  };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  if (options.forwardSignals) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+  const onAbort = () => {
+    if (!failure) failure = { rank: -1, reason: 'the job was stopped' };
+    stop();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const finish = () => {
+    cancelKill?.();
+    options.signal?.removeEventListener('abort', onAbort);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    void rendezvous?.close();
+    const ranks = exits.map((e, rank) => e ?? { rank, code: null, signal: null, ended: true });
+    resolveResult(summarize(np, ranks, failure));
+  };
+
+  for (let rank = 0; rank < np; rank++) {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...options.env,
+      COURIER_RANK: String(rank),
+      COURIER_SIZE: String(np),
+      COURIER_JOB: job,
+      ...(rendezvous ? { COURIER_RENDEZVOUS: rendezvous.address } : {}),
+      ...(options.net === 'ipc' ? { COURIER_MPI_NET: 'ipc' } : {}),
+    };
+    const child = spawn(process.execPath, [...nodeArgs, options.program, ...(options.args ?? [])], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const closed = Promise.all([lines(child, 'stdout', rank, onLine), lines(child, 'stderr', rank, (r, s, line) => {
+      const tail = lastErrors[r]!;
+      tail.push(line);
+      const aborted = ABORT_LINE.exec(line);
+      if (aborted && !failure && !stopping) {
+        failure = { rank: r, reason: `called abort(${aborted[2]})`, code: Number(aborted[2]) };
+        stop();
+      }
+      if (tail.length > 40) tail.shift();
+      onLine(r, s, line);
+    })]);
+    child.on('error', (err) => {
+      if (!exits[rank]) record(rank, 127, null, `could not start: ${err.message}`);
+    });
+    child.on('exit', (code, signal) => void closed.then(() => record(rank, code, signal)));
+  }
+
+  function record(rank: number, code: number | null, signal: NodeJS.Signals | null, why?: string): void {
+    if (exits[rank]) return;
+    exits[rank] = { rank, code, signal, ended: stopping };
+    if (!stopping && (code !== 0 || signal !== null)) {
+      const reason = errorLine(lastErrors[rank]!);
+      const last = reason ? `; its last error output: ${reason}` : '';
+      failure = { rank, reason: why ?? (signal ? `killed by ${signal}${last}` : `exited with code ${code}${last}`) };
+      stop();
+    }
+    if (exits.every((e) => e !== undefined)) finish();
+  }
+
+  return {
+    pids: children.map((c) => c.pid),
+    result,
+    kill: (rank, signal = 'SIGKILL') => void children[rank]?.kill(signal),
+    stop: onAbort,
+  };
+}
+
+/** Runs a job to its end (see startJob). */
+export async function launch(options: LaunchOptions): Promise<JobResult> {
+  return (await startJob(options)).result;
+}
+
+interface Failure {
+  rank: number;
+  reason: string;
+  /** The job's exit code when it is known before the rank exits (abort). */
+  code?: number;
+}
+
+function summarize(np: number, ranks: readonly RankExit[], failure: Failure | undefined): JobResult {
+  if (!failure) return { exitCode: 0, ranks, summary: `${np} rank${np === 1 ? '' : 's'} exited 0` };
+  const failed = ranks[failure.rank];
+  const exitCode = failure.code !== undefined ? failure.code : failed ? (failed.signal ? 128 + (constants.signals[failed.signal] ?? 0) : failed.code ?? 1) : 130;
+  const ended = ranks.filter((r) => r.ended).map((r) => r.rank);
+  const who = failure.rank >= 0 ? `rank ${failure.rank} failed: ${failure.reason}` : failure.reason;
+  return { exitCode: exitCode === 0 ? 1 : exitCode, failure: { rank: failure.rank, reason: failure.reason }, ranks, summary: `${who}${ended.length ? `; ended rank${ended.length === 1 ? '' : 's'} ${ended.join(', ')}` : ''}` };
+}
+
+// The line of a rank's error output that says what went wrong: the last "…Error: message" line, else the
+// last line that is neither a stack frame nor Node's version footer.
+function errorLine(tail: readonly string[]): string | undefined {
+  const useful = tail.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
+  for (let i = useful.length - 1; i >= 0; i--) if (/\b\w*(Error|Exception)\b/.test(useful[i]!)) return useful[i];
+  return useful[useful.length - 1];
+}
+
+function lines(child: ChildProcess, which: 'stdout' | 'stderr', rank: number, onLine: NonNullable<LaunchOptions['onLine']>): Promise<void> {
+  const stream = child[which];
+  if (!stream) return Promise.resolve();
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  rl.on('line', (line) => onLine(rank, which, line));
+  return new Promise((resolve) => rl.once('close', resolve));
+}
+
+function defaultOnLine(rank: number, stream: 'stdout' | 'stderr', line: string): void {
+  (stream === 'stdout' ? process.stdout : process.stderr).write(`[${rank}] ${line}\n`);
+}

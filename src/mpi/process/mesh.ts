@@ -1,0 +1,145 @@
+// Ranks as processes: a full mesh of courier message streams (TCP, or Unix domain sockets on one host).
+// Each packet is one stream message (its 28-byte header), followed by one more for its body if it has one.
+import { rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProtocolError } from '../../errors.ts';
+import { formatAddress } from '../../net/address.ts';
+import { realClock, type Clock } from '../../net/clock.ts';
+import type { MessageStream } from '../../net/stream.ts';
+import { connect, listen } from '../../net/tcp.ts';
+import { MPI_DEFAULTS } from '../constants.ts';
+import { abortLine, type Transport, type TransportSink } from '../transport.ts';
+import { decodeHeader, encodeHeader, hasBody, HEADER_BYTES, Kind, type Header } from '../wire.ts';
+import type { JobEnv } from './bootstrap.ts';
+import { register, serveRendezvous } from './rendezvous.ts';
+
+/** Options of the process transport. */
+export interface MeshOptions {
+  /** Start-up bound for the rendezvous and every connection, ms. Default MPI_DEFAULTS.bootstrapTimeoutMs. */
+  readonly timeoutMs?: number;
+  /** Declare a silent peer failed after this long, ms (0: rely on the connection breaking). Default 0. */
+  readonly idleTimeoutMs?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * Starts this rank's side of the mesh: listens, registers at the rendezvous (serving it on rank 0 when no
+ * launcher does), connects to every lower rank and accepts every higher one. ERR_TIMEOUT when the others
+ * do not all appear within `timeoutMs`.
+ */
+export async function connectMesh(job: JobEnv, options: MeshOptions = {}): Promise<MeshTransport> {
+  const timeout = options.timeoutMs ?? MPI_DEFAULTS.bootstrapTimeoutMs;
+  const clock = options.clock ?? realClock;
+  const streamOptions = {
+    maxMessageBytes: MPI_DEFAULTS.maxMessageBytes,
+    idleTimeout: options.idleTimeoutMs ?? 0,
+    clock,
+  };
+  const socketPath = job.net === 'ipc' ? join(tmpdir(), `courier-mpi-${job.job}-${job.rank}.sock`) : undefined;
+  if (socketPath) rmSync(socketPath, { force: true }); // a stale socket of an earlier job with this name
+  const listener = await listen(socketPath ? `ipc://${socketPath}` : `tcp://${job.host}:0`, streamOptions);
+  const rendezvous = job.rankZeroServes && job.rank === 0 && job.rendezvous ? await serveRendezvous(job.rendezvous, job.size) : undefined;
+  try {
+    const addresses = await register(job.rendezvous!, job.rank, formatAddress(listener.address), timeout, clock);
+    const streams: MessageStream[] = new Array(job.size);
+    const accepting = (async () => {
+      for (let n = job.rank + 1; n < job.size; n++) {
+        const stream = await listener.accept({ timeout });
+        const hello = await stream.receive({ timeout });
+        if (hello === null || hello.length !== 4) throw new ProtocolError('a peer rank did not introduce itself');
+        const peer = new DataView(hello.buffer, hello.byteOffset, 4).getUint32(0);
+        if (peer <= job.rank || peer >= job.size || streams[peer]) throw new ProtocolError(`unexpected connection from rank ${peer}`, { peer });
+        streams[peer] = stream;
+      }
+    })();
+    for (let peer = 0; peer < job.rank; peer++) {
+      const stream = await connect(addresses[peer]!, { ...streamOptions, timeout });
+      const hello = new Uint8Array(4);
+      new DataView(hello.buffer).setUint32(0, job.rank);
+      await stream.send(hello);
+      streams[peer] = stream;
+    }
+    await accepting;
+    await listener.close();
+    if (socketPath) rmSync(socketPath, { force: true });
+    return new MeshTransport(job.rank, job.size, streams, clock);
+  } catch (err) {
+    await listener.close();
+    throw err;
+  } finally {
+    await rendezvous?.close();
+  }
+}
+
+/** The process transport: one ordered message stream to every other rank. */
+export class MeshTransport implements Transport {
+  private sink: TransportSink | undefined;
+  private closing = false;
+
+  constructor(
+    readonly rank: number,
+    readonly size: number,
+    private readonly streams: readonly (MessageStream | undefined)[],
+    private readonly clock: Clock,
+  ) {}
+
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+    const stream = this.streams[dest]!;
+    const sent = stream.send(encodeHeader(header));
+    return body ? Promise.all([sent, stream.send(body)]).then(() => undefined) : sent;
+  }
+
+  start(sink: TransportSink): void {
+    this.sink = sink;
+    this.streams.forEach((stream, peer) => stream && void this.read(peer, stream, sink));
+  }
+
+  async abort(code: number): Promise<never> {
+    // First, on stderr, a line the launcher recognises (ABORT_LINE), written synchronously so that it is
+    // out before any other rank can react to the abort packets below.
+    writeSync(2, `${abortLine(this.rank, code)}\n`);
+    const header: Header = { kind: Kind.Abort, dtype: 0, flags: 0, context: 0, tag: 0, msgId: 0, size: 0, code };
+    for (const stream of this.streams) stream?.send(encodeHeader(header)).catch(() => undefined); // best effort: the peer may be gone
+    // The streams flush on the next tick and a socket write goes to the kernel at once: one turn of the
+    // event loop is enough, and this rank exits before the others (so the launcher names it).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    process.exit(code);
+  }
+
+  exit(code: number): never {
+    process.exit(code);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.streams.map((s) => s?.close()));
+  }
+
+  private async read(peer: number, stream: MessageStream, sink: TransportSink): Promise<void> {
+    let pending: Header | undefined;
+    try {
+      for (;;) {
+        let message = stream.tryReceive();
+        if (message === undefined) message = await stream.receive();
+        if (message === null) {
+          // The peer finalized: it sent everything it will send.
+          if (!this.closing) sink.peerLeft(peer);
+          return;
+        }
+        if (pending) {
+          const header = pending;
+          pending = undefined;
+          sink.packet(peer, header, message);
+          continue;
+        }
+        if (message.length !== HEADER_BYTES) throw new ProtocolError(`rank ${peer} sent a ${message.length}-byte packet where a header belongs`, { peer });
+        const header = decodeHeader(message);
+        if (hasBody(header.kind)) pending = header;
+        else sink.packet(peer, header, null);
+      }
+    } catch (err) {
+      if (!this.closing) sink.peerFailed(peer, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Header } from './wire.ts';
+
+/** What a transport delivers to the matching engine. */
+export interface TransportSink {
+  /** A packet from world rank `source`, in the order that rank sent it. */
+  packet(source: number, header: Header, body: Uint8Array | null): void;
+  /** The connection to `rank` failed (process death, reset, protocol error): the job cannot go on. */
+  peerFailed(rank: number, err: Error): void;
+  /** `rank` ended its connection in order (it finalized). */
+  peerLeft(rank: number): void;
+}
+
+/**
+ * How ranks reach each other: processes over message streams, or worker threads over shared-memory rings.
+ * The matching engine sits on top and is the same for both. Packets to one destination arrive in the order
+ * they were sent (this is what makes MPI's non-overtaking rule hold).
+ */
+export interface Transport {
+  readonly rank: number;
+  readonly size: number;
+  /**
+   * Queues a packet for world rank `dest` (never the sender itself). Resolves once it is handed off,
+   * waiting under flow control; rejects with the transport's error when the peer is gone.
+   */
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void>;
+  /** Starts delivering incoming packets and failures to `sink`. Called once. */
+  start(sink: TransportSink): void;
+  /** Ends the whole job with exit `code`: tells the other ranks (best effort), then ends this one. Never resolves. */
+  abort(code: number): Promise<never>;
+  /** Ends this rank at once with exit `code` (another rank aborted the job). */
+  exit(code: number): never;
+  /** Orderly shutdown after the last operation: flushes and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** The line a rank calling abort writes to stderr, which the launcher recognises to name it. */
+export const ABORT_LINE = /^courier-mpi: rank (\d+) called abort\((-?\d+)\)$/;
+
+/** The text of ABORT_LINE for `rank` and `code`. */
+export function abortLine(rank: number, code: number): string {
+  return `courier-mpi: rank ${rank} called abort(${code})`;
+}

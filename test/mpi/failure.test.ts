@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { fixture, runJob } from './helpers.ts';
+
+const run = promisify(execFile);
+
+test('a killed rank makes every other rank fail fast with ERR_CONNECTION_BROKEN naming it, and the launcher names it', async (t) => {
+  const { job, lines, result, waitForLine } = await runJob(t, { np: 4, program: fixture('blocked.ts'), killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
+  await waitForLine(/\] ready$/, 4);
+  job.kill(1, 'SIGKILL');
+  const r = await result;
+  for (const rank of [0, 2, 3]) {
+    const line = lines.find((l) => l.startsWith(`[${rank}] failed`));
+    assert.ok(line, `rank ${rank} did not report the failure:\n${lines.join('\n')}`);
+    const m = /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1 after (\d+) ms/.exec(line);
+    assert.ok(m, line);
+    assert.ok(Number(m[1]) < 5000, `rank ${rank} took ${m[1]} ms to notice`);
+  }
+  assert.equal(r.failure?.rank, 1);
+  assert.match(r.failure!.reason, /killed by SIGKILL/);
+  assert.equal(r.exitCode, 128 + 9);
+  assert.match(r.summary, /^rank 1 failed: killed by SIGKILL/);
+});
+
+test('abort(code) ends the whole job with that code; the others see ERR_ABORTED naming the rank', async (t) => {
+  const { lines, result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['abort', '2'], killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
+  const r = await result;
+  assert.equal(r.exitCode, 5, r.summary);
+  assert.equal(r.failure?.rank, 2, r.summary);
+  assert.equal(r.failure?.reason, 'called abort(5)');
+  assert.ok(r.ranks.every((x) => x.code === 5 || x.code === 3), JSON.stringify(r.ranks));
+  for (const line of lines.filter((l) => l.includes('failed'))) assert.match(line, /failed ERR_ABORTED MpiAbortError rank=2/);
+});
+
+test('the launcher exits non-zero naming the rank that threw and why, after ending the others', async (t) => {
+  const { lines, result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['throw', '1'], killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
+  const r = await result;
+  assert.equal(r.failure?.rank, 1);
+  assert.equal(r.exitCode, 1);
+  assert.match(r.failure!.reason, /exited with code 1; its last error output: .*boom from rank 1/);
+  assert.ok(lines.some((l) => l.startsWith('[1] ') && l.includes('Error: boom from rank 1')), 'stderr is prefixed with the rank');
+  assert.deepEqual(r.ranks.map((x) => x.code === 0), [false, false, false]);
+});
+
+test('courier run: prefixed output, exit code 0, and a non-zero exit code with the failed rank named', async () => {
+  const ok = await run(process.execPath, ['bin/courier.mjs', 'run', '-n', '3', 'examples/mpi/ring.ts'], { timeout: 45_000 });
+  for (const rank of [0, 1, 2]) assert.match(ok.stdout, new RegExp(`^\\[${rank}\\] `, 'm'));
+  const failed = await run(process.execPath, ['bin/courier.mjs', 'mpirun', '-n', '2', fixture('blocked.ts'), 'throw', '0'], { timeout: 45_000 }).then(
+    () => assert.fail('expected a non-zero exit'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /courier run: rank 0 failed: exited with code 1/);
+  const help = await run(process.execPath, ['bin/courier.mjs', 'run', '--help']);
+  assert.match(help.stdout, /courier run -n 4 examples\/mpi\/pi\.ts/);
+});
