@@ -18,3 +18,4 @@ export { StreamRequestReply, STREAM_REQUEST_REPLY_DEFAULTS, type StreamRequestRe
 export { AlreadyBound, NotBound, NotPermitted, Registry, REGISTRY_DEFAULTS, RegistryFull, registryAt, serveRegistry } from './registry.ts';
 export { currentCall, type CallContext } from './call-context.ts';
 export { wellKnownRef } from './reference.ts';
+export { LEASE_DEFAULTS, LeaseTable } from './leases.ts';

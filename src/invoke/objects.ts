@@ -3,7 +3,9 @@ import { ClosedError, CourierError, DecodeError, EncodeError, NoSuchObjectError,
 import { codec } from '../marshal/codec.ts';
 import type { Codec, Format } from '../marshal/codec-types.ts';
 import type { StructSchema } from '../marshal/schema.ts';
-import { incarnationTime } from '../net/clock.ts';
+import { incarnationTime, realClock, type Clock } from '../net/clock.ts';
+import { peerKey } from '../net/address.ts';
+import { LEASE_DEFAULTS, LeaseTable, RELEASE_LEASE_OPERATION, RENEW_LEASE_OPERATION } from './leases.ts';
 import { lookupInterface, PROXY_REF, Raised, type Implementation, type MethodInfo, type MethodSpec, type RemoteInterface, type RemoteProxy } from './interface.ts';
 import { exceptionBodySchema, type CallSemantics } from './messages.ts';
 import { callContext } from './call-context.ts';
@@ -22,6 +24,12 @@ export interface InvokeOptions {
   readonly advertiseHost?: string;
   /** Per-call defaults for proxies made here. */
   readonly call?: { readonly timeout?: number; readonly semantics?: CallSemantics };
+  /** Client: proxies made here take leases on their objects and renew them (default false). */
+  readonly leases?: boolean;
+  /** Server: how long a lease on a collectable object lasts, ms (default 60,000). */
+  readonly leaseDuration?: number;
+  /** Time for leases (default realClock). */
+  readonly clock?: Clock;
 }
 
 interface Exported {
@@ -53,6 +61,11 @@ export class ObjectEndpoint implements AsyncDisposable {
   private nextObjectNumber = 1;
   private readonly serving: Promise<void>;
   private closed = false;
+  private readonly clock: Clock;
+  /** Server side: leases on collectable objects. */
+  readonly leases: LeaseTable;
+  /** Client side: renewal timers of leased proxies, by reference text. */
+  private readonly renewals = new Map<string, () => void>();
 
   constructor(
     readonly transport: RequestReplyTransport,
@@ -60,11 +73,13 @@ export class ObjectEndpoint implements AsyncDisposable {
   ) {
     this.format = options.format ?? 'cdr';
     this.incarnation = options.incarnation ?? incarnationTime();
+    this.clock = options.clock ?? realClock;
+    this.leases = new LeaseTable(this.clock, options.leaseDuration ?? LEASE_DEFAULTS.duration, (n) => this.objects.delete(n));
     this.serving = this.serve();
   }
 
   /** Exports `impl` as an object of `iface` and returns its reference. Numbers only ever increase. */
-  export<M extends Record<string, MethodSpec>>(impl: Implementation<M>, iface: RemoteInterface<M>): RemoteRef {
+  export<M extends Record<string, MethodSpec>>(impl: Implementation<M>, iface: RemoteInterface<M>, opts: { collectable?: boolean } = {}): RemoteRef {
     if (this.closed) throw new ClosedError('object endpoint is closed');
     const objectNumber = this.nextObjectNumber++;
     const address = this.transport.address;
@@ -78,6 +93,7 @@ export class ObjectEndpoint implements AsyncDisposable {
       secret: randomBytes(8).readBigUInt64BE(0),
     };
     this.objects.set(objectNumber, { impl: impl as unknown as Exported['impl'], iface, ref });
+    if (opts.collectable) this.leases.track(objectNumber);
     return ref;
   }
 
@@ -113,6 +129,7 @@ export class ObjectEndpoint implements AsyncDisposable {
     const r = (ref as { [PROXY_REF]?: RemoteRef })[PROXY_REF] ?? (ref as RemoteRef);
     const entry = this.objects.get(r.objectNumber);
     if (!entry || entry.ref.secret !== r.secret || entry.ref.time !== r.time) return false;
+    this.leases.forget(r.objectNumber);
     return this.objects.delete(r.objectNumber);
   }
 
@@ -127,7 +144,45 @@ export class ObjectEndpoint implements AsyncDisposable {
     const proxy: Record<string | symbol, unknown> = { [PROXY_REF]: ref };
     for (const m of iface.methods) proxy[m.name] = (...args: unknown[]) => this.invoke(ref, m, args);
     Object.defineProperty(proxy, 'toString', { value: () => formatRef(ref), enumerable: false });
+    if (this.options.leases) this.holdLease(ref);
     return Object.freeze(proxy) as unknown as RemoteProxy<M>;
+  }
+
+  /**
+   * Gives up this endpoint's lease on the object behind `proxy` (a clean release) and stops renewing it.
+   * Without a release, the lease simply expires, as it does for a client that crashed.
+   */
+  async release(proxy: RemoteProxy<Record<string, never>> | RemoteRef): Promise<void> {
+    const ref = (proxy as { [PROXY_REF]?: RemoteRef })[PROXY_REF] ?? (proxy as RemoteRef);
+    const key = formatRef(ref);
+    this.renewals.get(key)?.();
+    this.renewals.delete(key);
+    await this.transport.doOperation(refAddress(ref), { target: ref, operation: RELEASE_LEASE_OPERATION, body: new Uint8Array(0) }, this.options.call ?? {});
+  }
+
+  // Renews a lease on `ref` now and then at half the granted duration, until released or closed. The
+  // server grants 0 for an object that is not collectable, which ends the renewals.
+  private holdLease(ref: RemoteRef): void {
+    const key = formatRef(ref);
+    if (this.renewals.has(key)) return;
+    let cancel: (() => void) | undefined;
+    let stopped = false;
+    const renew = async () => {
+      try {
+        const reply = await this.transport.doOperation(refAddress(ref), { target: ref, operation: RENEW_LEASE_OPERATION, body: new Uint8Array(0) }, this.options.call ?? {});
+        const granted = reply.status === 'ok' && reply.body.length === 4 ? new DataView(reply.body.buffer, reply.body.byteOffset, 4).getUint32(0) : 0;
+        if (stopped || granted === 0) return void this.renewals.delete(key);
+        cancel = this.clock.setTimer(() => void renew(), granted / 2);
+      } catch {
+        // A renewal that got no answer is tried again soon; the lease may still be running.
+        if (!stopped && !this.closed) cancel = this.clock.setTimer(() => void renew(), 1000);
+      }
+    };
+    this.renewals.set(key, () => {
+      stopped = true;
+      cancel?.();
+    });
+    void renew();
   }
 
   /**
@@ -137,6 +192,9 @@ export class ObjectEndpoint implements AsyncDisposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of this.renewals.values()) stop();
+    this.renewals.clear();
+    this.leases.dispose();
     await this.transport.close();
     await this.serving;
   }
@@ -221,6 +279,7 @@ export class ObjectEndpoint implements AsyncDisposable {
       return { status: 'noSuchObject', body: new Uint8Array(0) };
     }
     if (request.operation === DESCRIBE_OPERATION) return { status: 'ok', body: Buffer.from(describeInterface(entry.iface)) };
+    if (request.operation === RENEW_LEASE_OPERATION || request.operation === RELEASE_LEASE_OPERATION) return this.leaseReply(request);
     const method = entry.iface.methods[request.operation];
     if (!method) return { status: 'noSuchOperation', body: new Uint8Array(0) };
     let args: unknown[];
@@ -243,6 +302,14 @@ export class ObjectEndpoint implements AsyncDisposable {
     } catch (err) {
       return this.exceptionReply(method, err);
     }
+  }
+
+  private leaseReply(request: IncomingRequest): Reply {
+    const holder = peerKey(request.from.host, request.from.port);
+    const body = new Uint8Array(4);
+    if (request.operation === RELEASE_LEASE_OPERATION) this.leases.release(request.target.objectNumber, holder);
+    else new DataView(body.buffer).setUint32(0, this.leases.renew(request.target.objectNumber, holder));
+    return { status: 'ok', body };
   }
 
   // A result may name an object by proxy, by reference, or be a local implementation to export on the spot.
