@@ -31,6 +31,7 @@ export type ToWorker = { readonly id: number; readonly order: Order } | { readon
 export type FromWorker =
   | { readonly id: 0; readonly kind: 'up' }
   | { readonly id: number; readonly kind: 'ready'; readonly port: number }
+  | { readonly id: number; readonly kind: 'window'; readonly edge: 'open' | 'close' }
   | { readonly id: number; readonly kind: 'done'; readonly result: Result }
   | { readonly id: number; readonly kind: 'failed'; readonly error: string };
 
@@ -105,6 +106,8 @@ export class Meter {
   constructor(
     private readonly warmupMs: number,
     private readonly measureMs: number,
+    /** Told when the window opens and closes, so the parent can read both processes' CPU time then. */
+    private readonly onEdge: (edge: 'open' | 'close') => void = () => undefined,
   ) {}
 
   /** Counts one message of `bytes` bytes. */
@@ -123,9 +126,11 @@ export class Meter {
       this.startMessages = this.messages;
       this.startBytes = this.bytes;
       this.startAt = performance.now();
+      this.onEdge('open');
       setTimeout(() => {
         const seconds = (performance.now() - this.startAt) / 1000;
         this.closed = true;
+        this.onEdge('close');
         const window = { messages: this.messages - this.startMessages, bytes: this.bytes - this.startBytes, seconds };
         this.resolveDone({ type: 'rate', ...window, total: this.messages });
       }, this.measureMs);

@@ -38,7 +38,8 @@ async function run(id: number, order: Order, signal: AbortSignal): Promise<Resul
     case 'udp-sink': {
       const sink = order.op === 'tcp-sink' ? impl.tcpSink : impl.udpSink;
       if (!sink) missing(order.op);
-      return serve(id, sink({ size: order.size, meter: new Meter(order.warmupMs, order.measureMs), polled: order.polled === true }));
+      const meter = new Meter(order.warmupMs, order.measureMs, (edge) => reply({ id, kind: 'window', edge }));
+      return serve(id, sink({ size: order.size, meter, polled: order.polled === true }));
     }
     case 'tcp-source':
     case 'udp-source': {
