@@ -2,6 +2,7 @@ import { Engine, type EngineOptions } from './engine.ts';
 import { readJobEnv } from './process/bootstrap.ts';
 import { connectMesh, type MeshOptions } from './process/mesh.ts';
 import { SelfTransport } from './self-transport.ts';
+import { threadJob, ThreadTransport } from './threads/transport.ts';
 import type { Transport } from './transport.ts';
 import { World } from './world.ts';
 
@@ -19,7 +20,9 @@ export interface InitOptions extends EngineOptions, MeshOptions {
  * ranks do not appear within the bootstrap timeout; ERR_INVALID_ARGUMENT for a malformed environment.
  */
 export async function init(options: InitOptions = {}): Promise<World> {
-  if (options.transport) return world(options.transport, options, 'threads');
+  if (options.transport) return world(options.transport, options, 'custom');
+  const thread = threadJob();
+  if (thread) return world(new ThreadTransport(thread), options, 'threads');
   const job = readJobEnv(options.env);
   if (job.size === 1) return world(new SelfTransport(), options, job.launcher);
   return world(await connectMesh(job, options), options, job.launcher);

@@ -2,12 +2,13 @@
 // rendezvous, prefixes their output with the rank, and ends the whole job when one rank fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:os';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from '../errors.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import { serveRendezvous } from './process/rendezvous.ts';
 import { ABORT_LINE } from './transport.ts';
+import { startThreadJob } from './threads/launch.ts';
+import { errorLine, summarize, type Failure } from './job-result.ts';
 
 /** What to run and how. */
 export interface LaunchOptions {
@@ -32,6 +33,8 @@ export interface LaunchOptions {
   /** After asking ranks to end, wait this long before killing them, ms. Default 2000. */
   readonly killGraceMs?: number;
   readonly clock?: Clock;
+  /** Run the ranks as worker threads of this process (shared-memory rings) instead of processes. */
+  readonly threads?: boolean;
 }
 
 /** How one rank ended. */
@@ -70,6 +73,7 @@ export interface Job {
 export async function startJob(options: LaunchOptions): Promise<Job> {
   const np = options.np;
   if (!Number.isInteger(np) || np < 1) throw new InvalidArgumentError(`-n must be a positive integer, got ${np}`, { np });
+  if (options.threads) return startThreadJob(options);
   const clock = options.clock ?? realClock;
   const grace = options.killGraceMs ?? 2000;
   const rendezvous = np > 1 ? await serveRendezvous('tcp://127.0.0.1:0', np) : undefined;
@@ -175,30 +179,6 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
 /** Runs a job to its end (see startJob). */
 export async function launch(options: LaunchOptions): Promise<JobResult> {
   return (await startJob(options)).result;
-}
-
-interface Failure {
-  rank: number;
-  reason: string;
-  /** The job's exit code when it is known before the rank exits (abort). */
-  code?: number;
-}
-
-function summarize(np: number, ranks: readonly RankExit[], failure: Failure | undefined): JobResult {
-  if (!failure) return { exitCode: 0, ranks, summary: `${np} rank${np === 1 ? '' : 's'} exited 0` };
-  const failed = ranks[failure.rank];
-  const exitCode = failure.code !== undefined ? failure.code : failed ? (failed.signal ? 128 + (constants.signals[failed.signal] ?? 0) : failed.code ?? 1) : 130;
-  const ended = ranks.filter((r) => r.ended).map((r) => r.rank);
-  const who = failure.rank >= 0 ? `rank ${failure.rank} failed: ${failure.reason}` : failure.reason;
-  return { exitCode: exitCode === 0 ? 1 : exitCode, failure: { rank: failure.rank, reason: failure.reason }, ranks, summary: `${who}${ended.length ? `; ended rank${ended.length === 1 ? '' : 's'} ${ended.join(', ')}` : ''}` };
-}
-
-// The line of a rank's error output that says what went wrong: the last "…Error: message" line, else the
-// last line that is neither a stack frame nor Node's version footer.
-function errorLine(tail: readonly string[]): string | undefined {
-  const useful = tail.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at ') && !/^Node\.js v\d/.test(l));
-  for (let i = useful.length - 1; i >= 0; i--) if (/\b\w*(Error|Exception)\b/.test(useful[i]!)) return useful[i];
-  return useful[useful.length - 1];
 }
 
 function lines(child: ChildProcess, which: 'stdout' | 'stderr', rank: number, onLine: NonNullable<LaunchOptions['onLine']>): Promise<void> {

@@ -24,6 +24,23 @@ test('a killed rank makes every other rank fail fast with ERR_CONNECTION_BROKEN 
   assert.match(r.summary, /^rank 1 failed: killed by SIGKILL/);
 });
 
+test('a terminated rank thread makes the other threads fail with ERR_CONNECTION_BROKEN naming it', async (t) => {
+  const { job, lines, result, waitForLine } = await runJob(t, { np: 3, program: fixture('blocked.ts'), threads: true, killGraceMs: 2000, signal: AbortSignal.timeout(45_000) });
+  await waitForLine(/\] ready$/, 3);
+  job.kill(1);
+  const r = await result;
+  for (const rank of [0, 2]) assert.match(lines.find((l) => l.startsWith(`[${rank}] failed`)) ?? `rank ${rank} reported nothing:\n${lines.join('\n')}`, /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1/);
+  assert.equal(r.failure?.rank, 1);
+  assert.notEqual(r.exitCode, 0);
+});
+
+test('abort(code) in a thread job ends it with that code', async (t) => {
+  const { result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['abort', '1'], threads: true, signal: AbortSignal.timeout(45_000) });
+  const r = await result;
+  assert.equal(r.exitCode, 5, r.summary);
+  assert.match(r.summary, /^rank 1 failed: called abort\(5\)/);
+});
+
 test('abort(code) ends the whole job with that code; the others see ERR_ABORTED naming the rank', async (t) => {
   const { lines, result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['abort', '2'], killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
   const r = await result;

@@ -3,13 +3,18 @@ import { before, test } from 'node:test';
 import { launch, type JobResult } from '../../src/mpi/launcher.ts';
 import { fixture } from './helpers.ts';
 
-// One job of 3 processes runs every point-to-point check (test/mpi/fixtures/p2p.ts); each rule below is
-// one of its checks, reported by rank 0 as `ok NAME` after every rank passed it.
-let result: JobResult;
-const lines: string[] = [];
+// One job of 3 ranks runs every point-to-point check (test/mpi/fixtures/p2p.ts), once as processes and
+// once as threads; each rule below is one of its checks, reported by rank 0 as `ok NAME` after every rank
+// passed it.
+const runs = { processes: { result: undefined as JobResult | undefined, lines: [] as string[] }, threads: { result: undefined as JobResult | undefined, lines: [] as string[] } };
 
 before(async () => {
-  result = await launch({ np: 3, program: fixture('p2p.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500 });
+  await Promise.all(
+    (['processes', 'threads'] as const).map(async (kind) => {
+      const run = runs[kind];
+      run.result = await launch({ np: 3, program: fixture('p2p.ts'), threads: kind === 'threads', onLine: (rank, _s, line) => run.lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+    }),
+  );
 });
 
 const rules = [
@@ -26,12 +31,14 @@ const rules = [
   'communicators: messages of a dup never match the original',
 ];
 
-for (const rule of rules) {
-  test(`point-to-point between real ranks: ${rule}`, () => {
-    assert.ok(lines.includes(`[0] ok ${rule}`), `not passed; the job said:\n${lines.filter((l) => !l.includes('] ok ')).join('\n')}\n${result.summary}`);
+for (const kind of ['processes', 'threads'] as const) {
+  for (const rule of rules) {
+    test(`point-to-point between ranks as ${kind}: ${rule}`, () => {
+      const { lines, result } = runs[kind];
+      assert.ok(lines.includes(`[0] ok ${rule}`), `not passed; the job said:\n${lines.filter((l) => !l.includes('] ok ')).join('\n')}\n${result?.summary}`);
+    });
+  }
+  test(`the point-to-point job of ${kind} ends with every rank exiting 0`, () => {
+    assert.equal(runs[kind].result?.exitCode, 0, runs[kind].result?.summary);
   });
 }
-
-test('the point-to-point job ends with every rank exiting 0', () => {
-  assert.equal(result.exitCode, 0, result.summary);
-});

@@ -12,11 +12,13 @@ and why (its exit code, or 128 + the signal number that killed it).
 Options:
   -n, --np N     number of ranks (default 1)
   --ipc          connect the ranks over Unix domain sockets instead of TCP
+  --threads      run the ranks as worker threads of one process, talking through shared memory
   --kill-grace D after asking ranks to end, kill them after D (default 2s)
 
 Examples:
   courier run -n 4 examples/mpi/pi.ts
-  courier mpirun -n 3 examples/mpi/ring.ts`;
+  courier mpirun -n 3 examples/mpi/ring.ts
+  courier run -n 8 --threads examples/mpi/pi.ts 100000000`;
 
 async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promise<number> {
   // Flags end at the program: everything after it belongs to the program.
@@ -24,7 +26,6 @@ async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promis
   const own = at < 0 ? argv : argv.slice(0, at);
   const { values } = parseFlags(own, { np: { type: 'string', short: 'n' }, ipc: { type: 'boolean' }, threads: { type: 'boolean' }, 'kill-grace': { type: 'string' } });
   if (at < 0) throw new UsageError('expected a PROGRAM to run, such as examples/mpi/pi.ts');
-  if (values.threads) throw new UsageError('--threads is not available yet: ranks run as processes');
   const np = Number(values.np ?? '1');
   if (!Number.isInteger(np) || np < 1) throw new UsageError(`-n: expected a positive integer, got '${values.np}'`);
   const grace = values['kill-grace'] === undefined ? undefined : parseDuration(values['kill-grace'], '--kill-grace');
@@ -33,6 +34,7 @@ async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promis
     program: argv[at]!,
     args: argv.slice(at + 1),
     net: values.ipc ? 'ipc' : 'tcp',
+    threads: values.threads === true,
     forwardSignals: true,
     signal: io.signal,
     ...(grace === undefined ? {} : { killGraceMs: grace }),

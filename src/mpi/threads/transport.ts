@@ -1,0 +1,183 @@
+// Ranks as worker threads of one process: for every ordered pair of ranks a ring in shared memory, and a
+// doorbell per rank that writers ring after writing. A packet is a record in the ring:
+//   length u32 | header (28 bytes) | 4 bytes of padding (keeps the body 8-byte aligned) | body
+// A record larger than the ring streams through it in pieces, so a message costs about one copy in and
+// one copy out, whatever its size.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ProtocolError } from '../../errors.ts';
+import { MpiRankFailedError } from '../errors.ts';
+import type { Transport, TransportSink } from '../transport.ts';
+import { decodeHeader, encodeHeader, hasBody, HEADER_BYTES, type Header } from '../wire.ts';
+import { Ring } from './ring.ts';
+import { waitAsync } from './wait-async.ts';
+
+const RECORD_HEADER = HEADER_BYTES + 4;
+
+/** What the launcher hands each rank thread. */
+export interface ThreadJob {
+  readonly rank: number;
+  readonly size: number;
+  /** rings[from][to]: the ring from rank `from` to rank `to` (undefined on the diagonal). */
+  readonly rings: readonly (readonly (SharedArrayBuffer | undefined)[])[];
+  /** One Int32 doorbell per rank. */
+  readonly doorbells: SharedArrayBuffer;
+  readonly program: string;
+  readonly typescript: boolean;
+}
+
+/** Messages between a rank thread and its launcher. */
+export type ThreadControl = { readonly type: 'abort'; readonly code: number } | { readonly type: 'rank-failed'; readonly rank: number; readonly reason: string };
+
+/** The job of this thread, if the launcher started it as a rank; undefined otherwise. */
+export function threadJob(): ThreadJob | undefined {
+  const data: unknown = workerData;
+  if (typeof data !== 'object' || data === null || !('courierMpi' in data)) return undefined;
+  const job = data.courierMpi;
+  if (typeof job !== 'object' || job === null || !('doorbells' in job) || !(job.doorbells instanceof SharedArrayBuffer)) return undefined;
+  return job as ThreadJob; // built by launchThreads with exactly this shape
+}
+
+interface Incoming {
+  readonly ring: Ring;
+  record: Uint8Array | undefined;
+  filled: number;
+  readonly length: Uint8Array;
+  lengthFilled: number;
+}
+
+/** The thread transport of one rank. */
+export class ThreadTransport implements Transport {
+  readonly rank: number;
+  readonly size: number;
+  private readonly out: (Ring | undefined)[];
+  private readonly incoming: Incoming[] = [];
+  private readonly bells: Int32Array;
+  private readonly writing: (Promise<void> | undefined)[];
+  private closed = false;
+  private sink: TransportSink | undefined;
+
+  constructor(job: ThreadJob) {
+    this.rank = job.rank;
+    this.size = job.size;
+    this.bells = new Int32Array(job.doorbells);
+    this.out = job.rings[job.rank]!.map((b) => (b ? new Ring(b) : undefined));
+    for (let from = 0; from < job.size; from++) {
+      const b = job.rings[from]![job.rank];
+      if (b) this.incoming[from] = { ring: new Ring(b), record: undefined, filled: 0, length: new Uint8Array(4), lengthFilled: 0 };
+    }
+    this.writing = new Array(job.size).fill(undefined);
+  }
+
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+    const bodyBytes = body?.length ?? 0;
+    const record = new Uint8Array(4 + RECORD_HEADER + bodyBytes);
+    new DataView(record.buffer).setUint32(0, RECORD_HEADER + bodyBytes);
+    record.set(encodeHeader(header), 4);
+    if (body) record.set(body, 4 + RECORD_HEADER);
+    const ring = this.out[dest]!;
+    // Records to one destination go in order: a record waits for the one before it to be written whole.
+    const previous = this.writing[dest];
+    if (!previous) {
+      const n = ring.write(record);
+      this.ring(dest);
+      if (n === record.length) return Promise.resolve();
+      return this.track(dest, this.pour(dest, ring, record.subarray(n)));
+    }
+    return this.track(dest, previous.then(() => this.pour(dest, ring, record)));
+  }
+
+  start(sink: TransportSink): void {
+    this.sink = sink;
+    if (parentPort) {
+      parentPort.on('message', (m: ThreadControl) => {
+        if (m.type === 'rank-failed') sink.peerFailed(m.rank, new MpiRankFailedError(m.rank, m.reason));
+      });
+      // The port stays referenced while the rank runs: a wait on shared memory alone would not keep the
+      // thread alive. close() lets go of it.
+    }
+    void this.readLoop(sink);
+  }
+
+  async abort(code: number): Promise<never> {
+    parentPort?.postMessage({ type: 'abort', code } satisfies ThreadControl);
+    return this.exit(code);
+  }
+
+  exit(code: number): never {
+    process.exit(code); // in a worker thread this ends the thread, with `code`
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.writing);
+    this.closed = true;
+    Atomics.add(this.bells, this.rank, 1);
+    Atomics.notify(this.bells, this.rank); // wakes the read loop so that it sees `closed` and ends
+    parentPort?.unref();
+  }
+
+  private track(dest: number, writing: Promise<void>): Promise<void> {
+    this.writing[dest] = writing;
+    void writing.finally(() => {
+      if (this.writing[dest] === writing) this.writing[dest] = undefined;
+    }).catch(() => undefined); // the sender sees the failure through the returned promise
+    return writing;
+  }
+
+  private async pour(dest: number, ring: Ring, rest: Uint8Array): Promise<void> {
+    while (rest.length > 0) {
+      await ring.waitForRoom();
+      const n = ring.write(rest);
+      rest = rest.subarray(n);
+      this.ring(dest);
+    }
+  }
+
+  private ring(dest: number): void {
+    Atomics.add(this.bells, dest, 1);
+    Atomics.notify(this.bells, dest);
+  }
+
+  private async readLoop(sink: TransportSink): Promise<void> {
+    while (!this.closed) {
+      const seen = Atomics.load(this.bells, this.rank);
+      let progress = false;
+      for (let from = 0; from < this.size; from++) {
+        const inc = this.incoming[from];
+        if (inc && this.drain(from, inc, sink)) progress = true;
+      }
+      if (progress) continue;
+      const waited = waitAsync(this.bells, this.rank, seen);
+      if (waited.async) await waited.value;
+    }
+  }
+
+  // Takes every complete record from one ring; true if any byte moved.
+  private drain(from: number, inc: Incoming, sink: TransportSink): boolean {
+    let moved = false;
+    for (;;) {
+      if (!inc.record) {
+        inc.lengthFilled += inc.ring.read(inc.length.subarray(inc.lengthFilled));
+        if (inc.lengthFilled < 4) return moved || inc.lengthFilled > 0;
+        moved = true;
+        const length = new DataView(inc.length.buffer).getUint32(0);
+        if (length < RECORD_HEADER) {
+          sink.peerFailed(from, new ProtocolError(`rank ${from} wrote a ${length}-byte record`, { peer: from }));
+          this.closed = true;
+          return true;
+        }
+        inc.record = new Uint8Array(length);
+        inc.filled = 0;
+        inc.lengthFilled = 0;
+      }
+      const n = inc.ring.read(inc.record.subarray(inc.filled));
+      if (n > 0) moved = true; // Ring.read has woken a writer waiting for room
+
+      inc.filled += n;
+      if (inc.filled < inc.record.length) return moved;
+      const record = inc.record;
+      inc.record = undefined;
+      const header = decodeHeader(record.subarray(0, HEADER_BYTES));
+      sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
+    }
+  }
+}
