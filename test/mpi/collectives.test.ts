@@ -18,13 +18,13 @@ const checks = [
 ];
 
 for (const threads of [false, true]) {
-for (let np = 1; np <= 7; np++) {
-  test(`every collective matches its reference with ${np} rank${np === 1 ? '' : 's'} as ${threads ? 'threads' : 'processes'}`, async () => {
-    const lines: string[] = [];
-    const result = await launch({ np, program: fixture('collectives.ts'), threads, onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
-    const failures = lines.filter((l) => !l.startsWith('[0] ok '));
-    assert.equal(result.exitCode, 0, `${result.summary}\n${failures.join('\n')}`);
-    for (const name of checks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
-  });
-}
+  for (let np = 1; np <= 7; np++) {
+    test(`every collective matches its reference with ${np} rank${np === 1 ? '' : 's'} as ${threads ? 'threads' : 'processes'}`, async () => {
+      const lines: string[] = [];
+      const result = await launch({ np, program: fixture('collectives.ts'), threads, onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+      const failures = lines.filter((l) => !l.startsWith('[0] ok '));
+      assert.equal(result.exitCode, 0, `${result.summary}\n${failures.join('\n')}`);
+      for (const name of checks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
+    });
+  }
 }

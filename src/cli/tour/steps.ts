@@ -6,5 +6,6 @@ import { multicastStep } from './multicast.ts';
 import { marshalStep } from './marshal.ts';
 import { faultsStep } from './faults.ts';
 import { invokeStep } from './invoke.ts';
+import { mpiStep } from './mpi.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep, mpiStep];
