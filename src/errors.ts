@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'ERR_ADDRESS_IN_USE'
   | 'ERR_CONNECTION_REFUSED'
   | 'ERR_CONNECTION_BROKEN'
+  | 'ERR_TLS'
   | 'ERR_TOO_MANY_CONNECTIONS'
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_DATAGRAM_TRUNCATED'
@@ -125,6 +126,13 @@ export class ConnectionBrokenError extends CourierError {
   /** How many sent messages the peer never confirmed. */
   get unconfirmed(): number {
     return this.sent - this.confirmed;
+  }
+}
+
+/** A TLS handshake failed: a certificate was not trusted, did not match, or was not presented when required. */
+export class TlsError extends CourierError {
+  constructor(message: string, context: ErrorContext = {}, options?: ErrorOptions) {
+    super('ERR_TLS', message, context, options);
   }
 }
 

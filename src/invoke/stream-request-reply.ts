@@ -4,7 +4,7 @@ import { formatAddress, parseInetAddress, peerKey, type AddressLike, type InetAd
 import { realClock, type Clock } from '../net/clock.ts';
 import { MessageQueue } from '../net/queue.ts';
 import type { MessageStream } from '../net/stream.ts';
-import { connect, listen, type Listener, type ListenOptions } from '../net/tcp.ts';
+import { connect, listen, type Listener, type ListenOptions, type TlsClientOptions } from '../net/tcp.ts';
 import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { messageCodec, type Message } from './messages.ts';
 import type { RequestReplyTransport } from './transport.ts';
@@ -17,6 +17,8 @@ export interface StreamRequestReplyOptions extends ListenOptions {
   readonly maxQueuedRequests?: number;
   /** Requests of one connection taken and not yet answered; past this, reading it pauses (default 256). */
   readonly maxUnansweredPerConnection?: number;
+  /** TLS for the connections this endpoint opens to servers (`tls` is for the ones it accepts). */
+  readonly clientTls?: TlsClientOptions;
   /** How long to wait for a connection to a server, ms (default 5000). */
   readonly connectTimeout?: number;
   readonly clock?: Clock;
@@ -139,7 +141,9 @@ export class StreamRequestReply implements RequestReplyTransport {
     let pending = this.outgoing.get(key);
     if (!pending) {
       const timeout = Math.min(opts.timeout ?? Infinity, this.options.connectTimeout ?? STREAM_REQUEST_REPLY_DEFAULTS.connectTimeout);
-      pending = connect(dest, { ...this.options, timeout, ...(opts.signal ? { signal: opts.signal } : {}) }).then((stream) => this.adopt(stream, key));
+      const { tls: _serverTls, clientTls, ...streamOptions } = this.options;
+      const tlsOption = clientTls ? { tls: clientTls } : {};
+      pending = connect(dest, { ...streamOptions, ...tlsOption, timeout, ...(opts.signal ? { signal: opts.signal } : {}) }).then((stream) => this.adopt(stream, key));
       this.outgoing.set(key, pending);
       pending.catch(() => this.outgoing.delete(key));
     }

@@ -9,7 +9,7 @@ export type { WaitOptions } from './wait.ts';
 export { encodeFrame, FrameDecoder, FrameKind, FRAME_HEADER_BYTES } from './framing.ts';
 export type { MessageStream, SendOptions, StreamStats } from './stream.ts';
 export { STREAM_DEFAULTS, TcpMessageStream, type StreamOptions } from './tcp-stream.ts';
-export { connect, listen, Listener, LISTEN_DEFAULTS, type ListenerStats, type ListenOptions } from './tcp.ts';
+export { connect, listen, Listener, LISTEN_DEFAULTS, type ListenerStats, type ListenOptions, type TlsClientOptions, type TlsServerOptions } from './tcp.ts';
 export { DataItemReader, DataItemType, DataItemWriter, type DataItem, type DataItemTypeName } from './data-items.ts';
 // Faults on demand: virtual time, a seeded generator, the simulated network and the chaos proxy.
 export { VirtualClock, VIRTUAL_CLOCK_DEFAULTS, type RunOptions, type TimerTarget, type VirtualClockOptions } from './virtual-clock.ts';

@@ -290,7 +290,8 @@ export class TcpMessageStream implements MessageStream {
     // Only TCP has a reset, and only before our side has finished (Node 20 stalls resetting a socket
     // that already sent its FIN); otherwise a plain close.
     if (!this.socket.destroyed) {
-      if (this.remoteAddress.transport === 'tcp' && !this.socket.writableEnded) this.socket.resetAndDestroy();
+      // (A TLS socket cannot be reset either: its handle is not a plain TCP one.)
+      if (this.remoteAddress.transport === 'tcp' && !this.socket.writableEnded && !('encrypted' in this.socket)) this.socket.resetAndDestroy();
       else this.socket.destroy();
     }
     this.fail(new ClosedError('stream destroyed locally', { peer: this.peerText }));

@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { AbortedError, AddressInUseError, ClosedError, ConnectionRefusedError, InvalidAddressError, TimeoutError, TooManyConnectionsError } from '../errors.ts';
+import tls from 'node:tls';
+import { AbortedError, AddressInUseError, ClosedError, CourierError, ConnectionRefusedError, InvalidAddressError, TimeoutError, TlsError, TooManyConnectionsError } from '../errors.ts';
 import { formatAddress, parseAddress, type Address, type AddressLike } from './address.ts';
 import { realClock } from './clock.ts';
 import { iterateQueue, MessageQueue } from './queue.ts';
@@ -8,7 +9,18 @@ import type { MessageStream } from './stream.ts';
 import { TcpMessageStream, type StreamOptions } from './tcp-stream.ts';
 import type { WaitOptions } from './wait.ts';
 
+/**
+ * TLS for a listener: its certificate and key, and, to check clients' certificates, `requestCert: true`
+ * with the `ca` that signs them (clients without a valid certificate are then refused by the handshake).
+ */
+export type TlsServerOptions = Pick<tls.TlsOptions, 'key' | 'cert' | 'ca' | 'pfx' | 'passphrase' | 'requestCert' | 'rejectUnauthorized' | 'minVersion' | 'ciphers'>;
+
+/** TLS for a connection: the `ca` to check the server with, and the client's own certificate when asked for one. */
+export type TlsClientOptions = Pick<tls.ConnectionOptions, 'key' | 'cert' | 'ca' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized' | 'minVersion' | 'checkServerIdentity'>;
+
 export interface ListenOptions extends StreamOptions {
+  /** Serve TLS instead of plain TCP. */
+  readonly tls?: TlsServerOptions;
   /** Connections served at once; a further one is refused with ERR_TOO_MANY_CONNECTIONS. Default 1024. */
   readonly maxConnections?: number;
   /** The kernel's queue of connections not yet accepted. Default 511. */
@@ -32,7 +44,7 @@ export interface ListenerStats {
 export async function listen(address: AddressLike, options: ListenOptions = {}): Promise<Listener> {
   const wanted = parseAddress(address);
   if (wanted.transport === 'udp') throw new InvalidAddressError(`cannot listen for streams on ${formatAddress(wanted)}; use tcp:// or ipc://`, { input: formatAddress(wanted) });
-  const server = net.createServer({ noDelay: true });
+  const server = options.tls ? tls.createServer({ ...options.tls, noDelay: true }) : net.createServer({ noDelay: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const text = formatAddress(wanted);
@@ -68,7 +80,11 @@ export class Listener implements Selectable, AsyncDisposable {
         : { transport: 'tcp', host: bound.address, port: bound.port };
     this.maxConnections = options.maxConnections ?? LISTEN_DEFAULTS.maxConnections;
     this.queue = new MessageQueue<TcpMessageStream>(this.maxConnections, options.clock ?? realClock);
-    server.on('connection', (socket) => this.onConnection(socket));
+    // A TLS listener hands over connections once their handshake (and client certificate check) succeeded.
+    if (server instanceof tls.Server) {
+      server.on('secureConnection', (socket) => this.onConnection(socket));
+      server.on('tlsClientError', (_err, socket) => socket.destroy()); // the client could not prove itself
+    } else server.on('connection', (socket) => this.onConnection(socket));
   }
 
   get readable(): boolean {
@@ -153,7 +169,7 @@ export class Listener implements Selectable, AsyncDisposable {
  * Rejects with ERR_CONNECTION_REFUSED when nothing listens, ERR_TOO_MANY_CONNECTIONS when the listener is
  * full, ERR_TIMEOUT / ERR_ABORTED per `opts`.
  */
-export async function connect(address: AddressLike, opts: WaitOptions & StreamOptions = {}): Promise<TcpMessageStream> {
+export async function connect(address: AddressLike, opts: WaitOptions & StreamOptions & { tls?: TlsClientOptions } = {}): Promise<TcpMessageStream> {
   const target = parseAddress(address);
   if (target.transport === 'udp') throw new InvalidAddressError(`cannot open a stream to ${formatAddress(target)}; use tcp:// or ipc://`, { input: formatAddress(target) });
   const text = formatAddress(target);
@@ -161,7 +177,12 @@ export async function connect(address: AddressLike, opts: WaitOptions & StreamOp
   const started = clock.now();
   if (opts.signal?.aborted) throw new AbortedError(`connect to ${text} aborted`, opts.signal.reason);
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = target.transport === 'ipc' ? net.connect({ path: target.path }) : net.connect({ host: target.host, port: target.port, noDelay: true });
+    const s =
+      target.transport === 'ipc'
+        ? net.connect({ path: target.path })
+        : opts.tls
+          ? tls.connect({ ...opts.tls, host: target.host, port: target.port, servername: opts.tls.servername ?? (net.isIP(target.host) ? undefined : target.host) })
+          : net.connect({ host: target.host, port: target.port, noDelay: true });
     const cleanup = () => {
       cancelTimer?.();
       opts.signal?.removeEventListener('abort', onAbort);
@@ -170,6 +191,7 @@ export async function connect(address: AddressLike, opts: WaitOptions & StreamOp
     const onError = (err: NodeJS.ErrnoException) => {
       cleanup();
       if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') reject(new ConnectionRefusedError(`nothing is listening at ${text}`, { address: text }, { cause: err }));
+      else if (opts.tls) reject(new TlsError(`TLS handshake with ${text} failed: ${err.message}`, { address: text, reason: err.code ?? err.message }, { cause: err }));
       else reject(err);
     };
     const onAbort = () => {
@@ -187,7 +209,7 @@ export async function connect(address: AddressLike, opts: WaitOptions & StreamOp
           }, opts.timeout);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     s.once('error', onError);
-    s.once('connect', () => {
+    s.once(opts.tls ? 'secureConnect' : 'connect', () => {
       cleanup();
       resolve(s);
     });
@@ -198,6 +220,12 @@ export async function connect(address: AddressLike, opts: WaitOptions & StreamOp
     await stream.ready({ ...(remaining === undefined ? {} : { timeout: remaining }), ...(opts.signal ? { signal: opts.signal } : {}) });
   } catch (err) {
     stream.destroy();
+    // With TLS 1.3 a server checks the client's certificate after the client considers the handshake
+    // done, so a refusal arrives as the connection failing before courier's greeting: say what it was.
+    if (opts.tls && err instanceof CourierError && err.code === 'ERR_CONNECTION_BROKEN') {
+      const cause = err.cause instanceof Error ? err.cause.message : 'the server closed the connection';
+      throw new TlsError(`the server at ${text} refused this client's certificate (or presented none it accepts): ${cause}`, { address: text }, { cause: err });
+    }
     throw err;
   }
   return stream;

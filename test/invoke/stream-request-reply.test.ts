@@ -75,3 +75,22 @@ test('a server that goes away fails calls in flight with ERR_CONNECTION_BROKEN, 
   assert.ok(isCourierError(await pending, 'ERR_CONNECTION_BROKEN'));
   await assert.rejects(calc.add(1, 2), (e) => isCourierError(e, 'ERR_CONNECTION_REFUSED'));
 });
+
+test('remote invocation over TLS with client certificates', async (t) => {
+  const { haveOpenssl, makeCerts } = await import('../net/fixtures/certs.ts');
+  if (!haveOpenssl()) return t.skip('the openssl command is not installed: cannot make test certificates');
+  const c = makeCerts();
+  const server = new ObjectEndpoint(
+    await StreamRequestReply.listen('tcp://127.0.0.1:0', { tls: { key: c.serverKey, cert: c.serverCert, ca: c.ca, requestCert: true, rejectUnauthorized: true } }),
+  );
+  const client = new ObjectEndpoint(await StreamRequestReply.listen('tcp://127.0.0.1:0', { clientTls: { ca: c.ca, key: c.clientKey, cert: c.clientCert } }), { call: { timeout: 5000 } });
+  const intruder = new ObjectEndpoint(await StreamRequestReply.listen('tcp://127.0.0.1:0', { clientTls: { ca: c.ca, key: c.strangerKey, cert: c.strangerCert } }), { call: { timeout: 5000 } });
+  t.after(async () => {
+    await intruder.close();
+    await client.close();
+    await server.close();
+  });
+  const ref = server.export({ add: (a: number, b: number) => a + b, slow: (n: number) => n, echo: (b: Uint8Array) => b }, Calc);
+  assert.equal(await client.proxy(ref, Calc).add(40, 2), 42);
+  await assert.rejects(intruder.proxy(ref, Calc).add(1, 1), (e) => isCourierError(e, 'ERR_TLS'));
+});
