@@ -3,19 +3,27 @@ import type { Schema } from '../marshal/schema.ts';
 import { REF_ANNOTATION, proxyRef } from './interface.ts';
 import type { RemoteRef } from './reference.ts';
 
-/** True when some part of `schema` is a reference to a remote object (so values need walking). */
-export function containsRefs(schema: Schema, seen = new Set<Schema>()): boolean {
+const refsCache = new WeakMap<Schema, boolean>();
+
+/** True when some part of `schema` is a reference to a remote object (so values need walking). Cached per schema. */
+export function containsRefs(schema: Schema): boolean {
+  let known = refsCache.get(schema);
+  if (known === undefined) refsCache.set(schema, (known = walkForRefs(schema, new Set())));
+  return known;
+}
+
+function walkForRefs(schema: Schema, seen: Set<Schema>): boolean {
   if (seen.has(schema)) return false;
   seen.add(schema);
   switch (schema.kind) {
     case 'struct':
-      return schema.annotations?.[REF_ANNOTATION] !== undefined || schema.fields.some((f) => containsRefs(f.type, seen));
+      return schema.annotations?.[REF_ANNOTATION] !== undefined || schema.fields.some((f) => walkForRefs(f.type, seen));
     case 'sequence':
     case 'array':
     case 'optional':
-      return containsRefs(schema.element, seen);
+      return walkForRefs(schema.element, seen);
     case 'union':
-      return schema.cases.some((c) => containsRefs(c.type, seen));
+      return schema.cases.some((c) => walkForRefs(c.type, seen));
     default:
       return false;
   }
