@@ -28,3 +28,10 @@ for (const threads of [false, true]) {
     });
   }
 }
+
+test('ranks connected over Unix domain sockets (--ipc) pass every collective too', async () => {
+  const lines: string[] = [];
+  const result = await launch({ np: 4, net: 'ipc', program: fixture('collectives.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+  assert.equal(result.exitCode, 0, `${result.summary}\n${lines.filter((l) => !l.startsWith('[0] ok ')).join('\n')}`);
+  for (const name of checks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
+});
