@@ -345,9 +345,9 @@ export class TcpMessageStream implements MessageStream {
 
   private readonly flushTick = () => {
     this.flushScheduled = false;
-    // An acknowledgement that is due rides in the same write as the data (a reply, say), instead of
-    // costing both sides a write and a read of its own when its setImmediate comes.
-    if (this.ackScheduled) this.appendAck();
+    // An acknowledgement that is owed rides in the same write as the data (a reply, say), instead of
+    // costing both sides a write and a read of its own.
+    this.appendAck();
     this.flush();
   };
 
@@ -477,9 +477,23 @@ export class TcpMessageStream implements MessageStream {
       this.sendAck();
     } else if (!this.ackScheduled) {
       this.ackScheduled = true;
-      setImmediate(this.ackLater);
+      queueMicrotask(this.ackDecideSoon);
     }
   }
+
+  // How an owed acknowledgement goes out is decided once this turn's microtasks have run (a tick queued
+  // from a microtask runs after all of them): if the application sent data meanwhile, the pending
+  // flushTick carries the ack; otherwise setImmediate sends it, batching every message taken this turn.
+  // Either way it leaves no later than the setImmediate would, and a request/reply exchange is spared an
+  // extra turn of the event loop per message.
+  private readonly ackDecideSoon = () => process.nextTick(this.ackDecide);
+  private readonly ackDecide = () => {
+    if (this.flushScheduled) {
+      this.ackScheduled = false;
+      return;
+    }
+    setImmediate(this.ackLater);
+  };
 
   private onAck(body: Uint8Array): void {
     if (body.length !== 8) return this.fail(new ProtocolError('malformed acknowledgement', { peer: this.peerText }));

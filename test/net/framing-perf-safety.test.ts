@@ -117,3 +117,17 @@ test('acknowledgements that ride with replies still confirm every message taken'
   server.destroy();
   await listener.close();
 });
+
+test('a receiver that never replies still acknowledges every message it takes', async () => {
+  const listener = await listen('tcp://127.0.0.1:0');
+  const [client, server] = await Promise.all([connect(listener.address, { timeout: 2000 }), listener.accept({ timeout: 2000 })]);
+  for (let i = 0; i < 100; i++) await client.send(Buffer.from(`m${i}`));
+  for (let i = 0; i < 100; i++) await server.receive({ timeout: 2000 });
+  // Wait for the cumulative acknowledgement to arrive (it goes out by setImmediate when no data does).
+  const deadline = performance.now() + 2000;
+  while (client.stats().confirmed < 100 && performance.now() < deadline) await new Promise((r) => setImmediate(r));
+  assert.equal(client.stats().confirmed, 100);
+  client.destroy();
+  server.destroy();
+  await listener.close();
+});
