@@ -46,28 +46,28 @@ export class PointToPoint {
   // ---- blocking sends (mpi4py send / ssend / bsend / rsend) ----
 
   /** Standard send: returns once `value` may be reused (eager) or the receiver took it (large messages). */
-  send(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
+  async send(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
     return this.isend(value, dest, tag).wait(opts);
   }
 
   /** Synchronous send: returns only after the matching receive has started at `dest`. */
-  ssend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
+  async ssend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
     return this.issend(value, dest, tag).wait(opts);
   }
 
   /** Buffered send: copies into the attached buffer and returns at once; MpiBufferOverflowError if it does not fit. */
-  bsend(value: unknown, dest: number, tag = 0): Promise<undefined> {
+  async bsend(value: unknown, dest: number, tag = 0): Promise<undefined> {
     return this.ibsend(value, dest, tag).wait();
   }
 
   /** Ready send: the receive must already be posted at `dest`; otherwise fails with MpiReadySendError. */
-  rsend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
+  async rsend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
     return this.irsend(value, dest, tag).wait(opts);
   }
 
   // ---- non-blocking sends ----
 
-  /** Starts a standard send. ERR_INVALID_ARGUMENT (in the request) for a bad rank or tag. */
+  /** Starts a standard send. Throws ERR_INVALID_ARGUMENT for a bad rank or tag (the blocking forms reject). */
   isend(value: unknown, dest: number, tag = 0): Request<undefined> {
     return this.start(value, dest, tag, 'standard');
   }
@@ -113,7 +113,7 @@ export class PointToPoint {
   }
 
   /** Waits until a matching message has arrived and returns its status; it stays to be received. */
-  probe(source = ANY_SOURCE, tag = ANY_TAG, opts?: WaitOptions): Promise<Status> {
+  async probe(source = ANY_SOURCE, tag = ANY_TAG, opts?: WaitOptions): Promise<Status> {
     return this.engine.probe(this.envelope(source, tag), opts, `probe for source ${source} tag ${tag}`);
   }
 

@@ -29,7 +29,5 @@ export async function init(options: InitOptions = {}): Promise<World> {
 }
 
 function world(transport: Transport, options: EngineOptions, launcher: string): World {
-  const w = new World(new Engine(transport, options));
-  w.launcher = launcher;
-  return w;
+  return new World(new Engine(transport, options), launcher);
 }

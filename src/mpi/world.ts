@@ -8,12 +8,13 @@ import type { Engine } from './engine.ts';
 export class World extends Communicator {
   private finalizing: Promise<void> | undefined;
 
-  constructor(engine: Engine) {
+  constructor(
+    engine: Engine,
+    /** Where the rank and size came from: courier, slurm, openmpi, pmi, threads, custom or singleton. */
+    readonly launcher: string,
+  ) {
     super(engine, Array.from({ length: engine.size }, (_, r) => r), 0);
   }
-
-  /** Where the rank and size came from (courier, slurm, openmpi, pmi, threads or singleton). */
-  launcher = 'singleton';
 
   /**
    * Waits for every rank to reach finalize, then closes this rank's connections (mpi4py `Finalize`).

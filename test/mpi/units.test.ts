@@ -71,6 +71,11 @@ test('a job of one rank works without any launcher (sends to itself, collectives
   await big.wait();
   assert.equal(await world.allreduce(5, SUM), 5);
   assert.deepEqual(await world.alltoall(['me']), ['me']);
+  const bad = (e: unknown) => isCourierError(e, 'ERR_INVALID_ARGUMENT');
+  await assert.rejects(world.send('x', 1), bad);
+  await assert.rejects(world.recv(3), bad);
+  assert.throws(() => world.isend('x', 0, -2), bad);
+  assert.equal(world.launcher, 'singleton');
   await world.finalize();
 });
 

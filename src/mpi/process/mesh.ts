@@ -63,7 +63,7 @@ export async function connectMesh(job: JobEnv, options: MeshOptions = {}): Promi
     await accepting;
     await listener.close();
     if (socketPath) rmSync(socketPath, { force: true });
-    return new MeshTransport(job.rank, job.size, streams, clock);
+    return new MeshTransport(job.rank, job.size, streams);
   } catch (err) {
     await listener.close();
     throw err;
@@ -81,7 +81,6 @@ export class MeshTransport implements Transport {
     readonly rank: number,
     readonly size: number,
     private readonly streams: readonly (MessageStream | undefined)[],
-    private readonly clock: Clock,
   ) {}
 
   send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
