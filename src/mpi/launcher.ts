@@ -102,7 +102,8 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
   };
   const forward = (signal: NodeJS.Signals) => () => {
     for (let r = 0; r < np; r++) if (!exits[r]) children[r]?.kill(signal);
-    if (!failure) failure = { rank: -1, reason: `interrupted by ${signal}` };
+    // The signal says more than a stop request the same signal may have caused a moment earlier.
+    if (!failure || failure.rank < 0) failure = { rank: -1, reason: `interrupted by ${signal}` };
     stop();
   };
   const onInt = forward('SIGINT');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { fixture, runJob } from './helpers.ts';
@@ -72,4 +73,18 @@ test('courier run: prefixed output, exit code 0, and a non-zero exit code with t
   assert.match(failed.stderr, /courier run: rank 0 failed: exited with code 1/);
   const help = await run(process.execPath, ['bin/courier.mjs', 'run', '--help']);
   assert.match(help.stdout, /courier run -n 4 examples\/mpi\/pi\.ts/);
+});
+
+test('courier run passes SIGINT on to the ranks and exits non-zero', async (t) => {
+  const child = spawn(process.execPath, ['bin/courier.mjs', 'run', '-n', '2', fixture('blocked.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  while ((out.match(/\] ready/g) ?? []).length < 2) await once(child.stdout, 'data');
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.notEqual(code, 0);
+  assert.match(err, /courier run: interrupted by SIGINT/);
 });
