@@ -144,3 +144,11 @@ test('a union without a default case may hold no member (CORBA implicit default)
   const full = t.union('F', t.boolean(), { a: t.case([true], t.int32()), b: t.case([false], t.int32()) });
   assert.throws(() => codec(full, 'json').encode({ case: null } as never), /names every discriminator value/);
 });
+
+test('a huge message does not pin its buffer: later messages encode the same', () => {
+  const c = codec(t.bytes(), 'cdr');
+  const big = new Uint8Array(3 << 20).fill(7);
+  assert.equal(c.encode(big).length, 4 + (3 << 20));
+  assert.equal(hex(c.encode(new Uint8Array([1, 2]))), '0000000201' + '02');
+  assert.deepEqual(c.decode(c.encode(big)), big);
+});

@@ -12,6 +12,9 @@ import { readValue, writeValue } from './interpret.ts';
 import { CdrReader } from './reader.ts';
 import { CdrWriter } from './writer.ts';
 
+/** The reused output buffer is kept up to this size (1 MiB); beyond it each encode allocates afresh. */
+const KEEP_BUFFER_BYTES = 1024 * 1024;
+
 /** XCDR representation identifiers (second header byte; the first is 0). */
 const XCDR1_BE = 0x00;
 const XCDR1_LE = 0x01;
@@ -142,7 +145,10 @@ export function cdrCodec<T>(schema: Schema, littleEndian: boolean, options: Code
         if (err instanceof RangeError && w.buf.length >= limits.maxMessageBytes) throw w.tooLarge();
         throw err;
       } finally {
-        if (owned) busy = false;
+        if (owned) {
+          busy = false;
+          shared.shrink(KEEP_BUFFER_BYTES);
+        }
       }
     },
     decode(bytes: Uint8Array): T {

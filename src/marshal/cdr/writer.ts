@@ -48,6 +48,14 @@ export class CdrWriter {
     return new EncodeError(`encoding exceeds maxMessageBytes (${this.maxBytes} bytes)`, { limit: this.maxBytes, size: this.pos });
   }
 
+  /** Drops a buffer grown past `keep` bytes, so one huge message does not pin its memory for good. */
+  shrink(keep: number): void {
+    if (this.buf.length <= keep) return;
+    this.buf = new Uint8Array(Math.min(256, this.maxBytes));
+    this.dv = new DataView(this.buf.buffer);
+    this.pos = 0;
+  }
+
   /** The bytes written so far, copied out so the buffer can be reused. */
   result(): Uint8Array {
     if (this.overflowed) throw this.tooLarge();
