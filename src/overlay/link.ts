@@ -1,0 +1,41 @@
+// A logical link: the overlay's edge to one peer, over whatever path the network below takes. It carries
+// what the node measured about that path: round-trip time and counters.
+
+/** Counters and measurements of one logical link. */
+export interface LinkStats {
+  /** Requests sent over the link. */
+  requests: number;
+  /** Replies received that matched a request. */
+  replies: number;
+  /** Requests that timed out. */
+  timeouts: number;
+  /** Datagrams received from the peer (any kind). */
+  received: number;
+  /** Smoothed round-trip time, ms (RFC 6298 style, gain 1/8); undefined until measured. */
+  srtt: number | undefined;
+  /** Latest round-trip sample, ms. */
+  lastRtt: number | undefined;
+}
+
+/** One entry of a routing table: a peer's id and address, and the logical link to it. */
+export interface Contact {
+  readonly id: Uint8Array;
+  /** Where the peer's overlay endpoint is (`udp://host:port`). */
+  readonly address: string;
+  /** The virtual or real time the peer was last heard from, ms. */
+  lastSeen: number;
+  /** Consecutive failed requests; reset by any reply. */
+  failures: number;
+  readonly link: LinkStats;
+}
+
+/** A fresh link's stats. */
+export function newLink(): LinkStats {
+  return { requests: 0, replies: 0, timeouts: 0, received: 0, srtt: undefined, lastRtt: undefined };
+}
+
+/** Folds one round-trip sample (ms) into the link's smoothed RTT. */
+export function recordRtt(link: LinkStats, sampleMs: number): void {
+  link.lastRtt = sampleMs;
+  link.srtt = link.srtt === undefined ? sampleMs : link.srtt + (sampleMs - link.srtt) / 8;
+}

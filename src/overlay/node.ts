@@ -1,0 +1,649 @@
+// An overlay node on any DatagramEndpoint: a Kademlia routing table whose entries are logical links,
+// request/reply with random transaction ids, key-based routing (`route`), direct sends, and the DHT
+// (`put`/`get`) with replication, republishing and expiry. Time comes from a Clock and randomness from a
+// seeded Prng, so the same node runs on real UDP and on a simulated network of thousands of nodes.
+import { randomInt } from 'node:crypto';
+import { InvalidArgumentError, MessageTooLargeError, TimeoutError } from '../errors.ts';
+import { formatAddress } from '../net/address.ts';
+import { realClock, type Clock } from '../net/clock.ts';
+import type { Datagram, DatagramEndpoint } from '../net/datagram.ts';
+import { Prng } from '../net/prng.ts';
+import { MAX_UDP_PAYLOAD } from '../net/udp.ts';
+import { compareDistance } from './distance.ts';
+import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
+import { recordRtt, type Contact, type LinkStats } from './link.ts';
+import { runLookup, type LookupResult } from './lookup.ts';
+import { REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
+import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
+import { SourceRateLimiter } from './rate-limit.ts';
+import { RoutingTable } from './routing-table.ts';
+import { ValueStore } from './store.ts';
+
+/** A routed message as the application sees it at a hop. */
+export interface RouteContext {
+  /** The key the message is routed towards. */
+  readonly key: NodeId;
+  /** The payload as it arrived at this hop. */
+  readonly payload: Uint8Array;
+  /** Hops taken so far (0 at the origin). */
+  readonly hops: number;
+  /** The address of the node that sent it on (`udp://…`). */
+  readonly origin: string;
+  /** Addresses of the nodes it passed, origin first, when the sender asked for the path. */
+  readonly path: readonly string[];
+}
+
+/** What the application plugs into key-based routing. */
+export interface OverlayApp {
+  /**
+   * Called at every node that is about to pass a routed message on, with the next hop chosen. Return a new
+   * payload to change the message, `null` to stop it here, or undefined to pass it on unchanged.
+   */
+  forward?(ctx: RouteContext, next: { readonly id: NodeId; readonly address: string }): Uint8Array | null | undefined;
+  /** Called at the node responsible for the key (no contact is closer to it). */
+  deliver?(ctx: RouteContext): void;
+  /** Called for a direct send over a logical link. */
+  receive?(payload: Uint8Array, from: { readonly id: NodeId; readonly address: string }): void;
+}
+
+/** Counters of an overlay node since it started. */
+export interface OverlayStats {
+  datagramsReceived: number;
+  datagramsSent: number;
+  /** Dropped: not decodable, wrong version, wrong id sizes. */
+  malformed: number;
+  /** Dropped: larger than maxMessageBytes or truncated by the endpoint. */
+  oversize: number;
+  /** Dropped: a reply with no matching request, from another address than asked, or of the wrong kind. */
+  unexpectedReplies: number;
+  /** Dropped: past the per-source request rate. */
+  rateLimited: number;
+  /** Requests answered. */
+  requestsServed: number;
+  /** Requests of ours that timed out. */
+  timeouts: number;
+  /** Routed messages passed on, delivered here, and given up (no next hop answered, or too many hops). */
+  routed: number;
+  delivered: number;
+  routeFailures: number;
+  /** Stores refused because a bound was reached. */
+  storesRefused: number;
+  /** Contacts removed after failing. */
+  evictions: number;
+  /** Messages of ours not sent because they would exceed maxMessageBytes. */
+  unsendable: number;
+}
+
+interface Pending {
+  readonly to: string;
+  readonly expect: string;
+  readonly contactId: NodeId | undefined;
+  readonly sentAt: number;
+  readonly cancel: () => void;
+  readonly done: (reply: WireBody | undefined) => void;
+}
+
+interface Published {
+  readonly key: NodeId;
+  readonly value: Uint8Array;
+}
+
+/**
+ * One node of the overlay. Create it on a bound endpoint, `join` one or more known nodes, then `route`,
+ * `send`, `put` and `get`. `close()` stops its timers, fails pending requests and closes the endpoint.
+ */
+export class OverlayNode {
+  /** This node's 160-bit id. */
+  readonly id: NodeId;
+  /** This node's address as text (`udp://host:port`). */
+  readonly address: string;
+  /** The routing table: k-buckets of logical links. */
+  readonly table: RoutingTable;
+  /** The values this node holds for the DHT. */
+  readonly store: ValueStore;
+  /** The resolved limits and intervals. */
+  readonly limits: Readonly<OverlayLimits>;
+  /** Application hooks for key-based routing and direct sends. */
+  app: OverlayApp = {};
+  private readonly proximity: boolean;
+  private readonly clock: Clock;
+  private readonly random: Prng;
+  private readonly wire: WireCodec;
+  private readonly limiter: SourceRateLimiter;
+  private readonly pending = new Map<number, Pending>();
+  private readonly evicting = new Set<number>();
+  private readonly published = new Map<string, Published>();
+  private readonly counters: OverlayStats = {
+    datagramsReceived: 0, datagramsSent: 0, malformed: 0, oversize: 0, unexpectedReplies: 0, rateLimited: 0, requestsServed: 0,
+    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0,
+  };
+  private readonly timers: (() => void)[] = [];
+  private stopReadable: (() => void) | undefined;
+  private closed = false;
+
+  /** Starts a node on `endpoint` (which it owns from now on). Throws ERR_INVALID_ARGUMENT for a bad option. */
+  constructor(
+    readonly endpoint: DatagramEndpoint,
+    options: OverlayOptions = {},
+  ) {
+    const limits: OverlayLimits = { ...OVERLAY_DEFAULTS };
+    for (const key of Object.keys(OVERLAY_DEFAULTS) as (keyof OverlayLimits)[]) {
+      const v = options[key];
+      if (v === undefined) continue;
+      if (!(Number.isFinite(v) && v >= 0)) throw new InvalidArgumentError(`${key} must be a non-negative number, got ${v}`, { [key]: v });
+      limits[key] = v;
+    }
+    if (limits.k < 1 || limits.alpha < 1) throw new InvalidArgumentError('k and alpha must be at least 1', { k: limits.k, alpha: limits.alpha });
+    this.limits = Object.freeze(limits);
+    this.clock = options.clock ?? realClock;
+    this.random = options.random ?? new Prng(randomInt(0x7fffffff));
+    this.id = options.id ? checkId(options.id).slice() : randomId(this.random);
+    this.proximity = options.proximity ?? true;
+    this.address = formatAddress(endpoint.address);
+    this.table = new RoutingTable(this.id, limits.k, limits.maxContacts);
+    this.store = new ValueStore(limits.maxStoredValues, limits.maxValuesPerKey);
+    this.wire = wireCodec(limits.maxMessageBytes);
+    this.limiter = new SourceRateLimiter(limits.maxRequestsPerSourcePerSecond, limits.maxTrackedSources);
+    this.stopReadable = endpoint.onReadable(() => this.drain());
+    this.drain();
+    this.every(limits.refreshIntervalMs, () => this.refresh());
+    this.every(limits.livenessIntervalMs, () => this.checkLiveness());
+    this.every(limits.republishIntervalMs, () => this.republish());
+    // Expiry is swept at a fraction of the TTL: a value outlives its TTL by at most that much.
+    this.every(Math.max(1000, limits.valueTtlMs / 8), () => this.store.expire(this.clock.now()));
+  }
+
+  /** Counters since the node started (a copy). */
+  stats(): OverlayStats {
+    return { ...this.counters };
+  }
+
+  /** Requests awaiting a reply now. */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
+  // ---- joining and membership ----
+
+  /**
+   * Joins the overlay through known nodes (`udp://host:port`): pings each, then looks up its own id so the
+   * nodes nearest it learn of it and it of them, then refreshes the buckets farther than its nearest neighbour.
+   * `done` gets the number of contacts in the table afterwards.
+   */
+  joinWith(bootstrap: readonly string[], done: (contacts: number) => void): void {
+    let left = bootstrap.length;
+    const afterPings = () => {
+      this.lookupWith(this.id, false, () => {
+        this.refreshFar(() => done(this.table.size));
+      });
+    };
+    if (left === 0) return afterPings();
+    for (const address of bootstrap) {
+      this.request(address, undefined, { case: 'ping', value: 0 }, () => {
+        if (--left === 0) afterPings();
+      });
+    }
+  }
+
+  /** Promise form of `joinWith`. Rejects with ERR_TIMEOUT when no bootstrap node answered. */
+  join(bootstrap: readonly string[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.joinWith(bootstrap, (n) => {
+        if (n === 0 && bootstrap.length > 0) reject(new TimeoutError(`no bootstrap node answered (${bootstrap.join(', ')})`, { bootstrap: bootstrap.join(', ') }));
+        else resolve(n);
+      });
+    });
+  }
+
+  /** Pings `address`; `done` gets the round-trip time in ms, or undefined when it did not answer. */
+  pingWith(address: string, done: (rttMs: number | undefined) => void): void {
+    const sent = this.clock.now();
+    this.request(address, undefined, { case: 'ping', value: 0 }, (reply) => done(reply ? this.clock.now() - sent : undefined));
+  }
+
+  /** Pings `address`; resolves to the RTT in ms. Rejects with ERR_TIMEOUT when it does not answer. */
+  ping(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pingWith(address, (rtt) => (rtt === undefined ? reject(new TimeoutError(`${address} did not answer a ping`, { address })) : resolve(rtt)));
+    });
+  }
+
+  // ---- lookups and the DHT ----
+
+  /** Iterative lookup of `target` (findNode, or findValue with `wantValue`); `done` gets what it found. */
+  lookupWith(target: NodeId, wantValue: boolean, done: (r: LookupResult) => void): void {
+    checkId(target, 'target');
+    this.table.touch(this.table.bucketOf(target), this.clock.now());
+    runLookup(
+      {
+        self: this.id,
+        k: this.limits.k,
+        alpha: this.limits.alpha,
+        proximity: this.proximity,
+        now: () => this.clock.now(),
+        seeds: (t) => this.table.closest(t, this.limits.k),
+        rttOf: (id) => this.table.get(id)?.link.srtt,
+        request: (to, body, cb) => this.request(to.address, to.id, body, cb),
+      },
+      target,
+      wantValue,
+      done,
+    );
+  }
+
+  /** The k closest nodes to `target` that answered. */
+  findNode(target: NodeId): Promise<LookupResult> {
+    return new Promise((resolve) => this.lookupWith(target, false, resolve));
+  }
+
+  /**
+   * Stores `value` under `key` (text keys are hashed with SHA-1) on the k closest nodes, and republishes it
+   * every `republishIntervalMs` while this node runs. `done` gets how many nodes acknowledged.
+   */
+  putWith(key: string | NodeId, value: Uint8Array, done: (stored: number) => void, republish = true): void {
+    const k = toKey(key);
+    if (value.length > this.limits.maxValueBytes) {
+      throw new MessageTooLargeError(`value of ${value.length} bytes exceeds maxValueBytes (${this.limits.maxValueBytes})`, { size: value.length, limit: this.limits.maxValueBytes });
+    }
+    if (republish) this.published.set(`${Buffer.from(k).toString('hex')}/${Buffer.from(value).toString('base64')}`, { key: k, value: value.slice() });
+    this.lookupWith(k, false, (r) => {
+      let targets = r.closest;
+      let stored = 0;
+      // A lookup never returns its own node: if this node is among the k closest, it keeps a replica itself.
+      const selfRank = targets.findIndex((c) => compareDistance(k, this.id, c.id) < 0);
+      if (selfRank >= 0 || targets.length < this.limits.k) {
+        const now = this.clock.now();
+        if (this.store.put(k, value, now, now + this.limits.valueTtlMs)) stored++;
+        targets = targets.slice(0, this.limits.k - 1);
+      }
+      let left = targets.length;
+      if (left === 0) return done(stored);
+      for (const c of targets) {
+        this.request(c.address, c.id, { case: 'store', value: { key: k, value, ttlMs: Math.min(this.limits.valueTtlMs, 0xffffffff) } }, (reply) => {
+          if (reply?.case === 'stored' && reply.value) stored++;
+          if (--left === 0) done(stored);
+        });
+      }
+    });
+  }
+
+  /** Promise form of `putWith`: resolves to the number of nodes that stored the value. ERR_MESSAGE_TOO_LARGE past maxValueBytes. */
+  put(key: string | NodeId, value: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.putWith(key, value, resolve);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** Looks up the values under `key`: local ones first, else a findValue lookup. `done` gets them (empty when none). */
+  getWith(key: string | NodeId, done: (values: Uint8Array[], r: LookupResult | undefined) => void): void {
+    const k = toKey(key);
+    const local = this.store.get(k, this.clock.now());
+    if (local.length > 0) return done(local, undefined);
+    this.lookupWith(k, true, (r) => done([...r.values], r));
+  }
+
+  /** Promise form of `getWith`: the values stored under `key`, empty when none was found. */
+  get(key: string | NodeId): Promise<Uint8Array[]> {
+    return new Promise((resolve) => this.getWith(key, (v) => resolve(v)));
+  }
+
+  // ---- key-based routing and direct sends ----
+
+  /**
+   * Routes `payload` hop by hop towards the node responsible for `key` (the live node whose id is
+   * XOR-closest), calling `app.forward` at each hop and `app.deliver` at the last. With `record`, each hop
+   * appends its address to the path. Fire and forget: failures are counted in `routeFailures`.
+   * ERR_MESSAGE_TOO_LARGE when the message cannot fit maxMessageBytes.
+   */
+  route(key: string | NodeId, payload: Uint8Array, options: { record?: boolean } = {}): void {
+    const r: WireRoute = { key: toKey(key), origin: this.address, hops: 0, record: options.record ?? false, path: [], payload };
+    const size = wireCodec(MAX_UDP_PAYLOAD).encode({ version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'route', value: r } }).length;
+    if (size > this.limits.maxMessageBytes) {
+      throw new MessageTooLargeError(`routed message of ${size} bytes exceeds maxMessageBytes (${this.limits.maxMessageBytes})`, { size, limit: this.limits.maxMessageBytes });
+    }
+    this.routeHere(r);
+  }
+
+  /** Sends `payload` straight to a peer over their logical link (one datagram, no reply). */
+  send(address: string, payload: Uint8Array): void {
+    this.emit(address, { version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'direct', value: payload } });
+  }
+
+  /** The logical link to a peer, if it is in the table. */
+  link(id: NodeId): LinkStats | undefined {
+    return this.table.get(id)?.link;
+  }
+
+  /** The live node this node would deliver `key` to next: itself (undefined) or the contact it forwards to. */
+  nextHop(key: NodeId): Contact | undefined {
+    return this.candidates(key)[0];
+  }
+
+  /** Stops timers, fails pending requests, and closes the endpoint. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of this.timers) stop();
+    this.stopReadable?.();
+    for (const [tx, p] of this.pending) {
+      this.pending.delete(tx);
+      p.cancel();
+      p.done(undefined);
+    }
+    await this.endpoint.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- internals: receiving ----
+
+  private drain(): void {
+    let d: Datagram | undefined;
+    while (!this.closed && (d = this.endpoint.tryReceive()) !== undefined) this.onDatagram(d);
+  }
+
+  private onDatagram(d: Datagram): void {
+    const c = this.counters;
+    c.datagramsReceived++;
+    if (d.truncated || d.data.length > this.limits.maxMessageBytes) {
+      c.oversize++;
+      return;
+    }
+    let m: WireMessage;
+    try {
+      m = this.wire.decode(d.data);
+    } catch {
+      // Hostile or corrupt input is dropped and counted, never thrown: one bad datagram must not stop the node.
+      c.malformed++;
+      return;
+    }
+    const from = formatAddress(d.from);
+    const body = m.body;
+    switch (body.case) {
+      case 'pong':
+      case 'nodes':
+      case 'found':
+      case 'stored':
+      case 'routeAck':
+        return this.onReply(m, from);
+      default:
+        break;
+    }
+    if (!this.limiter.allow(from, this.clock.now())) {
+      c.rateLimited++;
+      return;
+    }
+    this.learn(m.sender, from);
+    const reply = (b: WireBody) => this.emit(from, { version: WIRE_VERSION, tx: m.tx, sender: this.id, body: b });
+    switch (body.case) {
+      case 'ping':
+        c.requestsServed++;
+        return reply({ case: 'pong', value: 0 });
+      case 'findNode':
+        c.requestsServed++;
+        return reply({ case: 'nodes', value: this.wireContacts(body.value, from) });
+      case 'findValue': {
+        c.requestsServed++;
+        const values = this.store.get(body.value, this.clock.now());
+        return reply({ case: 'found', value: { values: this.fitValues(values), nodes: values.length > 0 ? [] : this.wireContacts(body.value, from) } });
+      }
+      case 'store': {
+        c.requestsServed++;
+        const { key, value, ttlMs } = body.value;
+        const now = this.clock.now();
+        const ok = value.length <= this.limits.maxValueBytes && this.store.put(key, value, now, now + Math.min(ttlMs, this.limits.valueTtlMs));
+        if (!ok) c.storesRefused++;
+        return reply({ case: 'stored', value: ok });
+      }
+      case 'route':
+        reply({ case: 'routeAck', value: 0 });
+        return this.routeHere({ ...body.value, hops: body.value.hops + 1 });
+      case 'direct':
+        this.app.receive?.(body.value, { id: m.sender, address: from });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onReply(m: WireMessage, from: string): void {
+    const p = this.pending.get(m.tx);
+    // Only the address the request went to may answer it, with the same id and the expected kind:
+    // anything else is a stale, spoofed or confused reply.
+    if (p === undefined || p.to !== from || p.expect !== m.body.case || (p.contactId !== undefined && !sameId(p.contactId, m.sender))) {
+      this.counters.unexpectedReplies++;
+      return;
+    }
+    this.pending.delete(m.tx);
+    p.cancel();
+    this.learn(m.sender, from);
+    const contact = this.table.get(m.sender);
+    if (contact) {
+      contact.link.replies++;
+      recordRtt(contact.link, this.clock.now() - p.sentAt);
+    }
+    p.done(m.body);
+  }
+
+  // A node was heard from: keep its logical link fresh, or start the ping that decides whether it gets in.
+  private learn(id: NodeId, address: string): void {
+    const now = this.clock.now();
+    const out = this.table.seen(id, address, now);
+    const c = this.table.get(id);
+    if (c) c.link.received++;
+    if (out.kind !== 'full') return;
+    const bucket = this.table.bucketOf(id);
+    if (this.evicting.has(bucket)) return;
+    this.evicting.add(bucket);
+    const oldest = out.oldest;
+    this.request(oldest.address, oldest.id, { case: 'ping', value: 0 }, (reply) => {
+      this.evicting.delete(bucket);
+      if (reply) this.table.keep(oldest, this.clock.now());
+      else {
+        this.counters.evictions++;
+        this.table.evict(oldest, id, address, this.clock.now());
+      }
+    });
+  }
+
+  // ---- internals: requests ----
+
+  /** Sends a request and calls `done` with the reply, or undefined after the time-out (or when closed or too many are pending). */
+  private request(address: string, contactId: NodeId | undefined, body: WireBody, done: (reply: WireBody | undefined) => void): void {
+    if (this.closed || this.pending.size >= this.limits.maxPendingRequests) return done(undefined);
+    const kind = body.case as keyof typeof REPLY_OF;
+    let tx = this.random.nextU32();
+    while (this.pending.has(tx)) tx = this.random.nextU32();
+    const contact = contactId ? this.table.get(contactId) : undefined;
+    const srtt = contact?.link.srtt;
+    const timeout = srtt === undefined ? this.limits.rpcTimeoutMs : Math.min(this.limits.rpcTimeoutMs, Math.max(this.limits.minRpcTimeoutMs, 4 * srtt));
+    if (contact) contact.link.requests++;
+    const cancel = this.clock.setTimer(() => {
+      if (this.pending.get(tx)?.cancel !== cancel) return;
+      this.pending.delete(tx);
+      this.counters.timeouts++;
+      if (contactId) this.failed(contactId);
+      done(undefined);
+    }, timeout);
+    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), cancel, done });
+    this.emit(address, { version: WIRE_VERSION, tx, sender: this.id, body });
+  }
+
+  // A request to a contact went unanswered: after maxFailures in a row it leaves the table.
+  private failed(id: NodeId): void {
+    const c = this.table.get(id);
+    if (!c) return;
+    c.link.timeouts++;
+    if (++c.failures >= this.limits.maxFailures) {
+      this.table.remove(id);
+      this.counters.evictions++;
+    }
+  }
+
+  private emit(address: string, m: WireMessage): void {
+    if (this.closed) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.wire.encode(m);
+    } catch {
+      // Only a message grown past maxMessageBytes (a routed one with a long path) fails to encode: it is dropped and counted.
+      this.counters.unsendable++;
+      return;
+    }
+    this.counters.datagramsSent++;
+    this.endpoint.send(bytes, address).catch(() => {
+      // A send that fails (closed endpoint, unresolvable address) is an omission, as on UDP: the request's time-out handles it.
+    });
+  }
+
+  private wireContacts(target: NodeId, exclude: string): { id: NodeId; address: string }[] {
+    const out: { id: NodeId; address: string }[] = [];
+    for (const c of this.table.closest(target, this.limits.k + 1)) {
+      if (c.address !== exclude && out.length < this.limits.k) out.push({ id: c.id, address: c.address });
+    }
+    return out;
+  }
+
+  // Values that fit one reply datagram, with room for the header.
+  private fitValues(values: Uint8Array[]): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let room = this.limits.maxMessageBytes - 64;
+    for (const v of values) {
+      if (v.length + 8 > room) break;
+      room -= v.length + 8;
+      out.push(v);
+    }
+    return out;
+  }
+
+  // ---- internals: routing ----
+
+  // Contacts closer to the key than this node, best first: the closest bucket tier, lower RTT first within it.
+  private candidates(key: NodeId): Contact[] {
+    const list = this.table.closest(key, this.limits.k, this.proximity);
+    return list.filter((c) => compareDistance(key, c.id, this.id) < 0);
+  }
+
+  private routeHere(r: WireRoute): void {
+    const c = this.counters;
+    if (r.record) r = { ...r, path: [...r.path, this.address] };
+    const ctx = (): RouteContext => ({ key: r.key, payload: r.payload, hops: r.hops, origin: r.origin, path: r.path });
+    if (r.hops >= this.limits.maxHops || r.path.length >= 64) {
+      c.routeFailures++;
+      return;
+    }
+    const candidates = this.candidates(r.key);
+    if (candidates.length === 0) {
+      c.delivered++;
+      this.app.deliver?.(ctx());
+      return;
+    }
+    const changed = this.app.forward?.(ctx(), candidates[0]!);
+    if (changed === null) return;
+    if (changed !== undefined) r = { ...r, payload: changed };
+    c.routed++;
+    const attempt = (i: number) => {
+      const next = candidates[i];
+      if (next === undefined) {
+        // Every closer contact failed to acknowledge: this node is the closest live one it knows of.
+        c.delivered++;
+        this.app.deliver?.(ctx());
+        return;
+      }
+      if (i >= this.limits.routeAttempts) {
+        c.routeFailures++;
+        return;
+      }
+      this.request(next.address, next.id, { case: 'route', value: r }, (ack) => {
+        if (ack === undefined) attempt(i + 1);
+      });
+    };
+    attempt(0);
+  }
+
+  // ---- internals: periodic work ----
+
+  private every(ms: number, fn: () => void): void {
+    if (!(ms > 0)) return;
+    // Start at a random phase so thousands of simulated nodes do not all refresh in the same instant.
+    const first = ms * (0.5 + this.random.next());
+    const run = () => {
+      if (this.closed) return;
+      fn();
+      cancel = this.clock.setTimer(run, ms);
+    };
+    let cancel = this.clock.setTimer(run, first);
+    this.timers.push(() => cancel());
+  }
+
+  /** Refreshes every bucket no lookup went through for `refreshIntervalMs`, with a lookup of a random id in it. */
+  refresh(done?: () => void): void {
+    const stale = this.table.staleBuckets(this.clock.now() - this.limits.refreshIntervalMs);
+    this.refreshBuckets(stale, done);
+  }
+
+  // After joining: refresh every bucket farther than the nearest neighbour's, as the Kademlia paper says.
+  private refreshFar(done: () => void): void {
+    const nearest = this.table.closest(this.id, 1)[0];
+    const limit = nearest ? this.table.bucketOf(nearest.id) : -1;
+    const list: number[] = [];
+    for (let i = 0; i < limit; i++) list.push(i);
+    this.refreshBuckets(list, done);
+  }
+
+  private refreshBuckets(list: number[], done?: () => void): void {
+    let left = list.length;
+    if (left === 0) return done?.();
+    for (const b of list) this.lookupWith(this.idInBucket(b), false, () => {
+      if (--left === 0) done?.();
+    });
+  }
+
+  /** A random id that falls in bucket `b` of this node (shares exactly `b` leading bits with it). */
+  idInBucket(b: number): NodeId {
+    const id = randomId(this.random);
+    const byte = b >> 3;
+    const bit = 7 - (b & 7);
+    for (let i = 0; i < byte; i++) id[i] = this.id[i]!;
+    const keepMask = (0xff << (bit + 1)) & 0xff;
+    const flip = 1 << bit;
+    id[byte] = (this.id[byte]! & keepMask) | ((~this.id[byte]! & flip) & 0xff) | (id[byte]! & (flip - 1));
+    return id;
+  }
+
+  /** Pings up to `livenessBatch` contacts not heard from for `staleAfterMs`; those that fail count towards removal. */
+  checkLiveness(): void {
+    const before = this.clock.now() - this.limits.staleAfterMs;
+    let n = 0;
+    for (const c of this.table.contacts()) {
+      if (n >= this.limits.livenessBatch) break;
+      if (c.lastSeen < before) {
+        n++;
+        this.request(c.address, c.id, { case: 'ping', value: 0 }, () => {
+          // The reply refreshed lastSeen; a time-out already counted a failure.
+        });
+      }
+    }
+  }
+
+  private republish(): void {
+    const now = this.clock.now();
+    for (const p of this.published.values()) this.putWith(p.key, p.value, () => {}, false);
+    // Replicas are re-stored too, unless someone re-stored them here within the interval (then the
+    // others holding them did it already): the Kademlia paper's optimisation against republish storms.
+    for (const { key, value, stored } of this.store.items()) {
+      if (now - stored.storedAt >= this.limits.republishIntervalMs) this.putWith(key, value, () => {}, false);
+    }
+  }
+}
+
+function toKey(key: string | NodeId): NodeId {
+  return typeof key === 'string' ? idFromKey(key) : checkId(key, 'key');
+}
+

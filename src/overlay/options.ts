@@ -1,0 +1,86 @@
+// Every tunable of an overlay node with its default, in one place, so docs and tests can cite them.
+import type { Clock } from '../net/clock.ts';
+import type { Prng } from '../net/prng.ts';
+import type { NodeId } from './id.ts';
+
+/** Defaults of an overlay node: Kademlia's k and α, time-outs and intervals in ms, and the bounds on hostile input. */
+export const OVERLAY_DEFAULTS = Object.freeze({
+  /** Contacts per k-bucket, and replicas of a stored value. */
+  k: 20,
+  /** Requests a lookup keeps in flight. */
+  alpha: 3,
+  /** A request not answered in this many ms counts as failed (shortened to 4 × the link's RTT once it is measured, never below `minRpcTimeoutMs`). */
+  rpcTimeoutMs: 1000,
+  /** Floor of the RTT-based time-out, ms. */
+  minRpcTimeoutMs: 100,
+  /** Consecutive failed requests after which a contact is dropped from the table. */
+  maxFailures: 2,
+  /** A bucket not touched by a lookup for this long is refreshed with a lookup of a random id in its range, ms (0: never). */
+  refreshIntervalMs: 60 * 60_000,
+  /** Contacts not heard from for this long are pinged by the liveness check, ms. */
+  staleAfterMs: 15 * 60_000,
+  /** How often the liveness check runs, ms (0: never). */
+  livenessIntervalMs: 5 * 60_000,
+  /** Most contacts one liveness round pings. */
+  livenessBatch: 8,
+  /** A stored value lives this long unless republished, ms. */
+  valueTtlMs: 24 * 60 * 60_000,
+  /** The publisher, and every replica holder, re-stores values this often, ms (0: never). */
+  republishIntervalMs: 60 * 60_000,
+  /** Largest datagram accepted or sent, bytes. */
+  maxMessageBytes: 8192,
+  /** Largest stored value, bytes. */
+  maxValueBytes: 1024,
+  /** Most values stored on one node, over all keys. */
+  maxStoredValues: 65_536,
+  /** Most values under one key. */
+  maxValuesPerKey: 8,
+  /** Most contacts in the routing table (k × 160 can never be reached in practice; this is the hard cap). */
+  maxContacts: 3200,
+  /** Most requests accepted from one source address per second; more are dropped and counted. */
+  maxRequestsPerSourcePerSecond: 200,
+  /** Most source addresses whose request rate is tracked at once (the oldest is forgotten). */
+  maxTrackedSources: 4096,
+  /** Most requests of this node awaiting a reply at once; one more fails at once. */
+  maxPendingRequests: 4096,
+  /** Most hops a routed message may take before it is dropped (a loop or a stale table). */
+  maxHops: 32,
+  /** Most overlay nodes a `route` tries at each hop when the next one does not acknowledge. */
+  routeAttempts: 5,
+});
+
+/** How to build an overlay node. Every field is optional except the endpoint passed beside it. */
+export interface OverlayOptions {
+  /** The node id. Default: random from `random`. */
+  readonly id?: NodeId;
+  /** Time for time-outs and periodic work. Default: the real clock. */
+  readonly clock?: Clock;
+  /** The seeded generator behind ids, transaction ids and refresh targets. Default: seeded from node:crypto. */
+  readonly random?: Prng;
+  readonly k?: number;
+  readonly alpha?: number;
+  readonly rpcTimeoutMs?: number;
+  readonly minRpcTimeoutMs?: number;
+  readonly maxFailures?: number;
+  readonly refreshIntervalMs?: number;
+  readonly staleAfterMs?: number;
+  readonly livenessIntervalMs?: number;
+  readonly livenessBatch?: number;
+  readonly valueTtlMs?: number;
+  readonly republishIntervalMs?: number;
+  readonly maxMessageBytes?: number;
+  readonly maxValueBytes?: number;
+  readonly maxStoredValues?: number;
+  readonly maxValuesPerKey?: number;
+  readonly maxContacts?: number;
+  readonly maxRequestsPerSourcePerSecond?: number;
+  readonly maxTrackedSources?: number;
+  readonly maxPendingRequests?: number;
+  readonly maxHops?: number;
+  readonly routeAttempts?: number;
+  /** Prefer lower-RTT contacts among equally good ones (proximity routing). Default true. */
+  readonly proximity?: boolean;
+}
+
+/** The numeric limits of a node, resolved from options and defaults. */
+export type OverlayLimits = { -readonly [K in keyof typeof OVERLAY_DEFAULTS]: number };

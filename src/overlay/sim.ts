@@ -1,0 +1,264 @@
+// The overlay at scale on the simulated network: build N nodes on the two-level internet topology, then
+// measure lookups, key-based routes and gets, with or without churn and loss, on virtual time. Used by
+// bench/overlay.ts and `courier overlay sim`; deterministic for a seed.
+import { internet } from '../net/sim/topology.ts';
+import { SimNetwork } from '../net/sim/network.ts';
+import { compareDistance } from './distance.ts';
+import { randomId, sameId, type NodeId } from './id.ts';
+import { OverlayNode } from './node.ts';
+import type { OverlayOptions } from './options.ts';
+
+/** One simulated run. */
+export interface OverlaySimOptions {
+  /** Nodes in the overlay (kept constant under churn: each departure is replaced by a newcomer). */
+  readonly nodes: number;
+  readonly seed?: number;
+  /** Sites of the internet topology. Default nodes / 20, at least 4. */
+  readonly sites?: number;
+  /** Lookups measured (and as many routed messages). Default 1000. */
+  readonly lookups?: number;
+  /** Values put before the failure test and got after it. Default 200. */
+  readonly values?: number;
+  /** Median session length of exponential churn, ms (undefined: no churn). */
+  readonly medianSessionMs?: number;
+  /** Probability each datagram is lost while measuring. Default 0. */
+  readonly loss?: number;
+  /** Share of nodes that fail at once before the gets. Default 0.2. */
+  readonly failFraction?: number;
+  /** Virtual time over which measured lookups are spread, ms. Default 10 minutes. */
+  readonly measureMs?: number;
+  /** Virtual time between one node joining and the next while building, ms. Default 20. */
+  readonly joinSpacingMs?: number;
+  /** Options of every node. */
+  readonly overlay?: OverlayOptions;
+  /** Called with a line now and then (phases, counts). */
+  readonly progress?: (line: string) => void;
+}
+
+/** What a run measured. Times are virtual milliseconds. */
+export interface OverlaySimResult {
+  readonly nodes: number;
+  readonly lookups: number;
+  /** Share of lookups that found the live node responsible for the key (0..1). */
+  readonly lookupSuccess: number;
+  readonly lookupHops: readonly number[];
+  readonly lookupLatencyMs: readonly number[];
+  readonly lookupMessages: readonly number[];
+  readonly routes: number;
+  /** Share of routed messages delivered at the live node responsible for the key. */
+  readonly routeSuccess: number;
+  readonly routeHops: readonly number[];
+  readonly routeLatencyMs: readonly number[];
+  /** Per delivered route: overlay path latency ÷ direct path latency (source to destination). */
+  readonly stretch: readonly number[];
+  readonly gets: number;
+  /** Share of gets after the failure that returned the value. */
+  readonly getSuccess: number;
+  readonly joins: number;
+  readonly departures: number;
+  readonly datagrams: number;
+  readonly simulatedMs: number;
+  /** Median routing table size at the end. */
+  readonly tableSize: number;
+}
+
+interface Live {
+  readonly node: OverlayNode;
+  index: number;
+  cancelDeath?: () => void;
+}
+
+/** Runs one simulation (see OverlaySimOptions) and returns its figures. Synchronous: everything runs on virtual time. */
+export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
+  const seed = o.seed ?? 1;
+  const n = o.nodes;
+  const say = o.progress ?? (() => {});
+  const net = new SimNetwork({ seed, topology: internet({ sites: o.sites ?? Math.max(4, Math.round(n / 20)), seed }) });
+  const clock = net.clock;
+  const random = net.random.fork();
+  const live: Live[] = [];
+  let incarnations = 0;
+  let joins = 0;
+  let departures = 0;
+  let churning = false;
+  const meanSession = o.medianSessionMs === undefined ? 0 : o.medianSessionMs / Math.LN2;
+
+  // Route bookkeeping: payload = route number; delivered where and how.
+  const routeAt = new Map<number, { node: OverlayNode; hops: number; path: readonly string[]; at: number }>();
+
+  const spawn = (): Live => {
+    const i = incarnations++;
+    const address = `udp://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:4000`;
+    const node = new OverlayNode(net.bind(address), { clock, random: random.fork(), ...o.overlay });
+    const entry: Live = { node, index: live.length };
+    node.app = {
+      deliver(ctx) {
+        const id = new DataView(ctx.payload.buffer, ctx.payload.byteOffset, ctx.payload.length).getUint32(0);
+        routeAt.set(id, { node, hops: ctx.hops, path: ctx.path, at: clock.now() });
+      },
+    };
+    const boot = live.length > 0 ? [live[random.int(live.length)]!.node.address] : [];
+    live.push(entry);
+    joins++;
+    node.joinWith(boot, () => {});
+    if (churning) scheduleDeath(entry);
+    return entry;
+  };
+
+  const remove = (e: Live) => {
+    const last = live.pop()!;
+    if (last !== e) {
+      live[e.index] = last;
+      last.index = e.index;
+    }
+    e.cancelDeath?.();
+    void e.node.close();
+  };
+
+  const scheduleDeath = (e: Live) => {
+    const session = -Math.log(1 - random.next()) * meanSession;
+    e.cancelDeath = clock.setTimer(() => {
+      departures++;
+      remove(e);
+      spawn();
+    }, session);
+  };
+
+  // Build.
+  const spacing = o.joinSpacingMs ?? 20;
+  for (let i = 0; i < n; i++) {
+    spawn();
+    clock.advance(spacing);
+    if ((i + 1) % 1000 === 0) say(`${i + 1}/${n} nodes joined (${net.counters().sent} datagrams)`);
+  }
+  clock.advance(30_000);
+  say(`built ${n} nodes at ${(clock.now() / 1000).toFixed(0)} s virtual, ${net.counters().sent} datagrams`);
+
+  if (meanSession > 0) {
+    churning = true;
+    for (const e of live) scheduleDeath(e);
+  }
+  if (o.loss) net.setDefaultLink({ loss: o.loss });
+
+  // Values to get after the failure, put now so they are replicated under the same conditions.
+  const valueCount = o.values ?? 200;
+  const valueKeys: NodeId[] = [];
+  for (let v = 0; v < valueCount; v++) {
+    const key = randomId(random);
+    valueKeys.push(key);
+    live[random.int(live.length)]!.node.putWith(key, valueOf(v), () => {});
+    clock.advance(5);
+  }
+  // Warm-up under churn, so the measured tables have lived through it.
+  clock.advance(meanSession > 0 ? 10 * 60_000 : 10_000);
+
+  const lookups = o.lookups ?? 1000;
+  const measureMs = o.measureMs ?? 10 * 60_000;
+  const step = measureMs / lookups;
+  let lookupOk = 0;
+  const lookupHops: number[] = [];
+  const lookupLatency: number[] = [];
+  const lookupMessages: number[] = [];
+  const routeStart = new Map<number, { key: NodeId; source: OverlayNode; at: number }>();
+  for (let i = 0; i < lookups; i++) {
+    const src = live[random.int(live.length)]!.node;
+    const key = randomId(random);
+    src.lookupWith(key, false, (r) => {
+      const best = responsible(live, key);
+      const found = r.closest[0] && compareDistance(key, r.closest[0].id, src.id) < 0 ? r.closest[0].id : src.id;
+      if (best && sameId(found, best.id)) lookupOk++;
+      lookupHops.push(r.hops);
+      lookupLatency.push(r.latencyMs);
+      lookupMessages.push(r.messages);
+    });
+    const rkey = randomId(random);
+    const rsrc = live[random.int(live.length)]!.node;
+    routeStart.set(i, { key: rkey, source: rsrc, at: clock.now() });
+    const payload = new Uint8Array(4);
+    new DataView(payload.buffer).setUint32(0, i);
+    rsrc.route(rkey, payload, { record: true });
+    clock.advance(step);
+    if ((i + 1) % Math.max(1, Math.floor(lookups / 5)) === 0) say(`${i + 1}/${lookups} lookups and routes`);
+  }
+  clock.advance(30_000);
+
+  // Routes: delivered at the responsible live node (as of delivery time, judged now for simplicity).
+  let routeOk = 0;
+  const routeHops: number[] = [];
+  const routeLatency: number[] = [];
+  const stretch: number[] = [];
+  for (const [i, s] of routeStart) {
+    const d = routeAt.get(i);
+    if (!d) continue;
+    const best = responsible(live, s.key);
+    if (!best || sameId(best.id, d.node.id) || d.node.address === best.address) routeOk++;
+    routeHops.push(d.hops);
+    routeLatency.push(d.at - s.at);
+    const path = d.path;
+    if (path.length >= 2) {
+      let overlay = 0;
+      for (let h = 1; h < path.length; h++) overlay += net.pathLatency(path[h - 1]!, path[h]!);
+      const direct = net.pathLatency(path[0]!, path[path.length - 1]!);
+      if (direct > 0) stretch.push(overlay / direct);
+    } else stretch.push(1);
+  }
+
+  // Failure: a share of nodes fails at once (no replacements), then gets from the survivors.
+  churning = false;
+  for (const e of live) e.cancelDeath?.();
+  const fail = Math.floor(live.length * (o.failFraction ?? 0.2));
+  for (let f = 0; f < fail; f++) remove(live[random.int(live.length)]!);
+  say(`${fail} nodes failed at once; ${live.length} remain`);
+  let getOk = 0;
+  for (let v = 0; v < valueKeys.length; v++) {
+    const expected = valueOf(v);
+    live[random.int(live.length)]!.node.getWith(valueKeys[v]!, (values) => {
+      if (values.some((x) => Buffer.compare(x, expected) === 0)) getOk++;
+    });
+    clock.advance(5);
+  }
+  clock.advance(30_000);
+
+  const sizes = live.map((e) => e.node.table.size).sort((a, b) => a - b);
+  const result: OverlaySimResult = {
+    nodes: n,
+    lookups,
+    lookupSuccess: lookups ? lookupOk / lookups : 0,
+    lookupHops,
+    lookupLatencyMs: lookupLatency,
+    lookupMessages,
+    routes: lookups,
+    routeSuccess: lookups ? routeOk / lookups : 0,
+    routeHops,
+    routeLatencyMs: routeLatency,
+    stretch,
+    gets: valueKeys.length,
+    getSuccess: valueKeys.length ? getOk / valueKeys.length : 0,
+    joins,
+    departures,
+    datagrams: net.counters().sent,
+    simulatedMs: clock.now(),
+    tableSize: sizes[sizes.length >> 1] ?? 0,
+  };
+  for (const e of live) void e.node.close();
+  return result;
+}
+
+function valueOf(v: number): Uint8Array {
+  return new TextEncoder().encode(`value ${v}`);
+}
+
+/** The live node whose id is XOR-closest to `key`. */
+function responsible(live: readonly Live[], key: NodeId): OverlayNode | undefined {
+  let best: OverlayNode | undefined;
+  for (const e of live) if (!best || compareDistance(key, e.node.id, best.id) < 0) best = e.node;
+  return best;
+}
+
+/** The median and a percentile of a list (nearest rank), for reports. */
+export function summarize(values: readonly number[], p = 99): { median: number; p: number } {
+  if (values.length === 0) return { median: Number.NaN, p: Number.NaN };
+  const s = [...values].sort((a, b) => a - b);
+  const rank = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((q / 100) * s.length) - 1))]!;
+  return { median: rank(50), p: rank(p) };
+}
