@@ -26,8 +26,13 @@ const CLOCK_TICKS = 100;
 const workerPath = fileURLToPath(new URL('./net/worker.ts', import.meta.url));
 
 /** The report's name of each implementation, and the worker module that carries it. */
-const IMPLS = { courier: 'courier', 'node:net': 'node-net', zeromq: 'zeromq', 'node:dgram': 'node-dgram' } as const;
-type ImplName = keyof typeof IMPLS;
+type ImplName = 'courier' | 'node:net' | 'zeromq' | 'node:dgram';
+const IMPLS: readonly (readonly [ImplName, string])[] = [
+  ['courier', 'courier'],
+  ['node:net', 'node-net'],
+  ['zeromq', 'zeromq'],
+  ['node:dgram', 'node-dgram'],
+];
 
 /** A promise with its settling functions (Promise.withResolvers arrived only in Node 22). */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: Error) => void } {
@@ -213,6 +218,11 @@ const SIZES: [string, number][] = [
   ['1MiB', 1024 * 1024],
 ];
 
+const UDP_SIZES: [string, number][] = [
+  ['64B', 64],
+  ['1400B', 1400],
+];
+
 const cases: Case[] = [
   ...SIZES.map(([label, size]): Case => ({
     name: `tcp one-way ${label}`,
@@ -247,10 +257,7 @@ const cases: Case[] = [
       progress(`tcp round-trip 64B ${impl}: median ${median(samples).toFixed(1)} µs, p99 ${percentile(samples, 99).toFixed(1)} µs`);
     },
   },
-  ...([
-    ['64B', 64],
-    ['1400B', 1400],
-  ] as [string, number][]).map(([label, size]): Case => ({
+  ...UDP_SIZES.map(([label, size]): Case => ({
     name: `udp one-way ${label}`,
     impls: ['courier', 'node:dgram'],
     run: async (impl) => {
@@ -312,7 +319,7 @@ function goals(report: BenchReport): string[] {
 async function main(): Promise<void> {
   const started = performance.now();
   progress(`net benchmark${quick ? ' (quick)' : ''}: ${RUNS} runs per case, windows of ${WARMUP_MS} + ${MEASURE_MS} ms, ${PINGS} round trips per run`);
-  for (const [name, module] of Object.entries(IMPLS) as [ImplName, string][]) {
+  for (const [name, module] of IMPLS) {
     workers.set(name, [new Worker(`${name} receiver`, module), new Worker(`${name} sender`, module)]);
   }
   await Promise.all([...workers.values()].flatMap(([a, b]) => [a.up, b.up]));
