@@ -89,6 +89,7 @@ export class Engine implements TransportSink {
   private nextMsgId = 1;
   private readonly awaitingCts = new Map<number, Outgoing>();
   private readonly awaitingAck = new Map<number, Request<undefined>>();
+  private readonly inFlight = new Set<Request<undefined>>();
   private readonly awaitingData = new Map<string, Posted>();
   private failure: Error | undefined;
   /** Set once this rank is in finalize: from then on peers leaving is expected. */
@@ -157,10 +158,7 @@ export class Engine implements TransportSink {
     if (eager) {
       this.counters.eagerSent++;
       if (flags !== 0) this.awaitingAck.set(msgId, owner);
-      this.post(dest, header, bytes).then(
-        () => flags === 0 && owner.complete(undefined),
-        (err: unknown) => owner.fail(this.failure ?? err),
-      );
+      this.handOff(owner, this.post(dest, header, bytes), flags === 0);
     } else {
       this.counters.rendezvousSent++;
       this.awaitingCts.set(msgId, { dest, header, bytes, request: owner, release });
@@ -225,6 +223,7 @@ export class Engine implements TransportSink {
     for (const p of this.awaitingData.values()) p.request.fail(err);
     for (const o of this.awaitingCts.values()) o.request.fail(err);
     for (const r of this.awaitingAck.values()) r.fail(err);
+    for (const r of [...this.inFlight]) r.fail(err);
     for (const p of this.probes.splice(0)) p.settler.reject(err);
     this.awaitingData.clear();
     this.awaitingCts.clear();
@@ -366,9 +365,21 @@ export class Engine implements TransportSink {
     if (!out) return;
     this.awaitingCts.delete(msgId);
     const data: Header = { ...out.header, kind: Kind.Data };
-    this.post(out.dest, data, out.bytes).then(
-      () => out.request.complete(undefined),
-      (err: unknown) => out.request.fail(this.failure ?? err),
+    this.handOff(out.request, this.post(out.dest, data, out.bytes), true);
+  }
+
+  // A request whose data is being handed to the transport: it completes (if `completes`) when the transport
+  // took it, and fails with the transport's error or, if this rank fails first, with that failure (a
+  // transport waiting for room at a dead peer might otherwise never settle).
+  private handOff(request: Request<undefined>, posted: Promise<void>, completes: boolean): void {
+    this.inFlight.add(request);
+    request.onDone(() => this.inFlight.delete(request));
+    posted.then(
+      () => {
+        this.inFlight.delete(request);
+        if (completes) request.complete(undefined);
+      },
+      (err: unknown) => request.fail(this.failure ?? err),
     );
   }
 }

@@ -35,6 +35,15 @@ test('a terminated rank thread makes the other threads fail with ERR_CONNECTION_
   assert.notEqual(r.exitCode, 0);
 });
 
+test('a thread rank sending into the full ring of a rank that died fails instead of waiting forever', async (t) => {
+  const { job, lines, result, waitForLine } = await runJob(t, { np: 2, program: fixture('blocked.ts'), args: ['flood'], threads: true, killGraceMs: 2000, signal: AbortSignal.timeout(45_000) });
+  await waitForLine(/\] ready$/, 2);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // let rank 0 fill the ring and wait for room
+  job.kill(1);
+  await result;
+  assert.match(lines.find((l) => l.startsWith('[0] failed')) ?? `rank 0 reported nothing:\n${lines.join('\n')}`, /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1/);
+});
+
 test('abort(code) in a thread job ends it with that code', async (t) => {
   const { result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['abort', '1'], threads: true, signal: AbortSignal.timeout(45_000) });
   const r = await result;

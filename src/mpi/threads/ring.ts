@@ -67,11 +67,14 @@ export class Ring {
     return n;
   }
 
-  /** Resolves when the reader has taken something (or at once if there is room already). */
-  async waitForRoom(): Promise<void> {
+  /**
+   * Resolves when the reader has taken something (at once if there is room already), or after `timeoutMs`
+   * in any case, so that a writer can notice a reader that will never read again.
+   */
+  async waitForRoom(timeoutMs: number): Promise<void> {
     const tail = Atomics.load(this.control, TAIL);
     if (this.free() > 0) return;
-    const waited = waitAsync(this.control, TAIL, tail);
+    const waited = waitAsync(this.control, TAIL, tail, timeoutMs);
     if (waited.async) await waited.value;
   }
 }

@@ -12,6 +12,8 @@ import { Ring } from './ring.ts';
 import { waitAsync } from './wait-async.ts';
 
 const RECORD_HEADER = HEADER_BYTES + 4;
+// A writer waiting for room looks this often whether its reader has failed (and will never read again), ms.
+const ROOM_CHECK_MS = 100;
 
 /** What the launcher hands each rank thread. */
 export interface ThreadJob {
@@ -54,7 +56,7 @@ export class ThreadTransport implements Transport {
   private readonly bells: Int32Array;
   private readonly writing: (Promise<void> | undefined)[];
   private closed = false;
-  private sink: TransportSink | undefined;
+  private readonly failedPeers = new Map<number, Error>();
 
   constructor(job: ThreadJob) {
     this.rank = job.rank;
@@ -87,10 +89,12 @@ export class ThreadTransport implements Transport {
   }
 
   start(sink: TransportSink): void {
-    this.sink = sink;
     if (parentPort) {
       parentPort.on('message', (m: ThreadControl) => {
-        if (m.type === 'rank-failed') sink.peerFailed(m.rank, new MpiRankFailedError(m.rank, m.reason));
+        if (m.type !== 'rank-failed') return;
+        const err = new MpiRankFailedError(m.rank, m.reason);
+        this.failedPeers.set(m.rank, err);
+        sink.peerFailed(m.rank, err);
       });
       // The port stays referenced while the rank runs: a wait on shared memory alone would not keep the
       // thread alive. close() lets go of it.
@@ -108,7 +112,7 @@ export class ThreadTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.writing);
+    await Promise.allSettled(this.writing);
     this.closed = true;
     Atomics.add(this.bells, this.rank, 1);
     Atomics.notify(this.bells, this.rank); // wakes the read loop so that it sees `closed` and ends
@@ -125,7 +129,9 @@ export class ThreadTransport implements Transport {
 
   private async pour(dest: number, ring: Ring, rest: Uint8Array): Promise<void> {
     while (rest.length > 0) {
-      await ring.waitForRoom();
+      await ring.waitForRoom(ROOM_CHECK_MS);
+      const failed = this.failedPeers.get(dest);
+      if (failed) throw failed;
       const n = ring.write(rest);
       rest = rest.subarray(n);
       this.ring(dest);

@@ -11,7 +11,7 @@ const candidate: unknown = 'waitAsync' in atomics ? atomics.waitAsync : undefine
 if (typeof candidate !== 'function') throw new Error('this Node has no Atomics.waitAsync (Node >= 16 is needed for thread ranks)');
 const bound = candidate.bind(Atomics) as WaitAsync; // the standard signature, checked to exist above
 
-/** Waits, without blocking the thread, until `array[index]` is no longer `value` (and a notify came). */
-export function waitAsync(array: Int32Array, index: number, value: number): WaitAsyncResult {
-  return bound(array, index, value);
+/** Waits, without blocking the thread, until `array[index]` is no longer `value` (and a notify came), at most `timeoutMs`. */
+export function waitAsync(array: Int32Array, index: number, value: number, timeoutMs = Infinity): WaitAsyncResult {
+  return bound(array, index, value, timeoutMs);
 }
