@@ -57,7 +57,7 @@ class Worker {
   private nextId = 1;
   private readonly pending = new Map<number, { ready: (port: number) => void; done: (r: Result) => void; fail: (e: Error) => void; edge?: (edge: 'open' | 'close') => void }>();
   readonly up: Promise<void>;
-  private exited = false;
+  private exited: Error | undefined;
 
   constructor(readonly label: string, module: string) {
     // The worker's standard output goes to our standard error: only the table goes to standard output.
@@ -74,8 +74,8 @@ class Worker {
         else p.fail(new Error(`${this.label}: ${m.error}`));
       });
       this.child.once('exit', (code, signal) => {
-        this.exited = true;
         const err = new Error(`${this.label} exited (${signal ?? code})`);
+        this.exited = err;
         reject(err);
         for (const p of this.pending.values()) p.fail(err);
         this.pending.clear();
@@ -99,6 +99,7 @@ class Worker {
       this.pending.delete(id);
       fail(new Error(`${this.label}: ${order.op} took longer than ${ORDER_TIMEOUT_MS} ms`));
     }, ORDER_TIMEOUT_MS);
+    if (this.exited) fail(this.exited); // a worker that died between orders fails the next one at once
     this.pending.set(id, { ready: ready.resolve, done: done.resolve, fail, ...(onEdge ? { edge: onEdge } : {}) });
     this.send({ id, order });
     return {
