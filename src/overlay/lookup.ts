@@ -42,6 +42,8 @@ const NEW = 0;
 const ASKED = 1;
 const ANSWERED = 2;
 const FAILED = 3;
+/** Times an unanswered request to the same node is repeated before it counts as failed. */
+const RETRIES = 1;
 
 interface Entry {
   readonly id: NodeId;
@@ -52,6 +54,8 @@ interface Entry {
   /** RTT to it as known when it was added, ms (Infinity: not measured). */
   readonly rtt: number;
   state: number;
+  /** Requests that went unanswered so far; one is retried, as a lost datagram is not a dead node. */
+  misses: number;
 }
 
 /** Runs one iterative lookup for `target`; `wantValue` asks for values (findValue) instead of nodes. */
@@ -73,7 +77,7 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
     if (known.has(hex)) return;
     known.add(hex);
     const rtt = host.proximity ? (host.rttOf(c.id) ?? Number.POSITIVE_INFINITY) : 0;
-    list.push({ id: c.id, address: c.address, hop, key: distancePrefix(target, c.id), rtt, state: NEW });
+    list.push({ id: c.id, address: c.address, hop, key: distancePrefix(target, c.id), rtt, state: NEW, misses: 0 });
   };
   for (const c of host.seeds(target)) add(c, 1);
 
@@ -143,8 +147,8 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
         inFlight--;
         if (finished) return;
         if (reply === undefined) {
-          e.state = FAILED;
           timeouts++;
+          e.state = ++e.misses > RETRIES ? FAILED : NEW;
         } else {
           e.state = ANSWERED;
           let contacts: readonly WireContact[] = [];

@@ -548,7 +548,7 @@ export class OverlayNode {
     if (changed === null) return;
     if (changed !== undefined) r = { ...r, payload: changed };
     c.routed++;
-    const attempt = (i: number) => {
+    const attempt = (i: number, retried: boolean) => {
       const next = candidates[i];
       if (next === undefined) {
         // Every closer contact failed to acknowledge: this node is the closest live one it knows of.
@@ -561,10 +561,14 @@ export class OverlayNode {
         return;
       }
       this.request(next.address, next.id, { case: 'route', value: r }, (ack) => {
-        if (ack === undefined) attempt(i + 1);
+        if (ack !== undefined) return;
+        // One lost datagram is not a dead node: try the same hop once more before the next best one.
+        // (If only the acknowledgement was lost, the key's node may see the message twice: delivery is at least once.)
+        if (!retried && this.table.get(next.id)) attempt(i, true);
+        else attempt(i + 1, false);
       });
     };
-    attempt(0);
+    attempt(0, false);
   }
 
   // ---- internals: periodic work ----

@@ -84,7 +84,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const meanSession = o.medianSessionMs === undefined ? 0 : o.medianSessionMs / Math.LN2;
 
   // Route bookkeeping: payload = route number; delivered where and how.
-  const routeAt = new Map<number, { node: OverlayNode; hops: number; path: readonly string[]; at: number }>();
+  const routeAt = new Map<number, { node: OverlayNode; hops: number; path: readonly string[]; at: number; right: boolean }>();
 
   const spawn = (): Live => {
     const i = incarnations++;
@@ -94,7 +94,9 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     node.app = {
       deliver(ctx) {
         const id = new DataView(ctx.payload.buffer, ctx.payload.byteOffset, ctx.payload.length).getUint32(0);
-        routeAt.set(id, { node, hops: ctx.hops, path: ctx.path, at: clock.now() });
+        // Judged at delivery: under churn the responsible node changes over time.
+        const right = sameId(responsible(live, ctx.key)?.id ?? node.id, node.id);
+        if (!routeAt.has(id) || right) routeAt.set(id, { node, hops: ctx.hops, path: ctx.path, at: clock.now(), right });
       },
     };
     const boot = live.length > 0 ? [live[random.int(live.length)]!.node.address] : [];
@@ -190,8 +192,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   for (const [i, s] of routeStart) {
     const d = routeAt.get(i);
     if (!d) continue;
-    const best = responsible(live, s.key);
-    if (!best || sameId(best.id, d.node.id) || d.node.address === best.address) routeOk++;
+    if (d.right) routeOk++;
     routeHops.push(d.hops);
     routeLatency.push(d.at - s.at);
     const path = d.path;
@@ -262,3 +263,45 @@ export function summarize(values: readonly number[], p = 99): { median: number; 
   const rank = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((q / 100) * s.length) - 1))]!;
   return { median: rank(50), p: rank(p) };
 }
+
+/** One figure of a simulation, as the bench and `courier overlay sim` print it. */
+export interface SimFigure {
+  readonly metric: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  readonly value: number;
+}
+
+/** The figures users of a DHT ask for, from one run: success rates in %, hops, virtual ms, stretch. */
+export function simFigures(r: OverlaySimResult): SimFigure[] {
+  const hops = summarize(r.lookupHops);
+  const lat = summarize(r.lookupLatencyMs);
+  const msgs = summarize(r.lookupMessages);
+  const rhops = summarize(r.routeHops);
+  const rlat = summarize(r.routeLatencyMs);
+  const st = summarize(r.stretch);
+  return [
+    { metric: 'lookup success', unit: '%', better: 'higher', value: 100 * r.lookupSuccess },
+    { metric: 'lookup hops p50', unit: 'hops', better: 'lower', value: hops.median },
+    { metric: 'lookup hops p99', unit: 'hops', better: 'lower', value: hops.p },
+    { metric: 'lookup latency p50', unit: 'ms', better: 'lower', value: lat.median },
+    { metric: 'lookup latency p99', unit: 'ms', better: 'lower', value: lat.p },
+    { metric: 'messages per lookup p50', unit: 'requests', better: 'lower', value: msgs.median },
+    { metric: 'route success', unit: '%', better: 'higher', value: 100 * r.routeSuccess },
+    { metric: 'route hops p50', unit: 'hops', better: 'lower', value: rhops.median },
+    { metric: 'route hops p99', unit: 'hops', better: 'lower', value: rhops.p },
+    { metric: 'route latency p50', unit: 'ms', better: 'lower', value: rlat.median },
+    { metric: 'route stretch p50', unit: 'x direct', better: 'lower', value: st.median },
+    { metric: 'route stretch p99', unit: 'x direct', better: 'lower', value: st.p },
+    { metric: 'get success after 20% fail', unit: '%', better: 'higher', value: 100 * r.getSuccess },
+    { metric: 'routing table size p50', unit: 'contacts', better: 'higher', value: r.tableSize },
+  ];
+}
+
+/** The scenarios of the simulation bench: churn is exponential sessions with a 30-minute median; loss is per datagram. */
+export const SIM_SCENARIOS = Object.freeze([
+  { name: 'no churn', medianSessionMs: undefined, loss: 0 },
+  { name: 'churn', medianSessionMs: 30 * 60_000, loss: 0 },
+  { name: '5% loss', medianSessionMs: undefined, loss: 0.05 },
+  { name: 'churn + 5% loss', medianSessionMs: 30 * 60_000, loss: 0.05 },
+] as const);
