@@ -84,7 +84,8 @@ test('departures: after a fifth of the nodes leave, routes and lookups still rea
     const want = o.responsible(key);
     want.app = { deliver: () => { delivered++; right++; } };
     o.nodes[rnd.int(o.nodes.length)]!.route(key, new Uint8Array([1]));
-    o.net.clock.advance(5000);
+    // Each dead next hop costs two time-outs (the retry covers a lost datagram) before the next one is tried.
+    o.net.clock.advance(15_000);
     want.app = { deliver: () => delivered++ };
   }
   assert.equal(delivered, 50);
