@@ -4,4 +4,5 @@ export * from './net/index.ts';
 export * from './marshal/index.ts';
 export * from './multicast/index.ts';
 export * from './invoke/index.ts';
+export * as overlay from './overlay/index.ts';
 export * as mpi from './mpi/index.ts';

@@ -11,5 +11,6 @@ import { schemaCommand } from './schema.ts';
 import { chaosCommand } from './chaos.ts';
 import { mcastCommand } from './mcast.ts';
 import { mpirunCommand, runCommand } from './run.ts';
+import { overlayCommand } from './overlay.ts';
 
-export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, callCommand, registryCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand, runCommand, mpirunCommand];
+export const commands: readonly Command[] = [tourCommand, listenCommand, sendCommand, callCommand, registryCommand, encodeCommand, decodeCommand, schemaCommand, chaosCommand, mcastCommand, runCommand, mpirunCommand, overlayCommand];
