@@ -26,6 +26,8 @@ export const enum Kind {
 export const enum Flag {
   Sync = 1,
   Ready = 2,
+  /** Transport-level: the body follows the header in the same stream message (small bodies). */
+  Inline = 4,
 }
 
 export const HEADER_BYTES = 28;
