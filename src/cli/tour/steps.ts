@@ -7,5 +7,6 @@ import { marshalStep } from './marshal.ts';
 import { faultsStep } from './faults.ts';
 import { invokeStep } from './invoke.ts';
 import { mpiStep } from './mpi.ts';
+import { overlayStep } from './overlay.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep, mpiStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep, mpiStep, overlayStep];
