@@ -1,12 +1,12 @@
 // The matching engine: posted receives, the unexpected-message queue, and the eager, synchronous, ready and
 // rendezvous protocols. One per rank; every communicator and both transports share it.
-import { MessageTooLargeError } from '../errors.ts';
+import { InvalidArgumentError, MessageTooLargeError } from '../errors.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { BsendBuffer } from './bsend-buffer.ts';
 import { ANY_SOURCE, ANY_TAG, MPI_DEFAULTS } from './constants.ts';
 import { MpiAbortError, MpiRankFailedError, MpiReadySendError, MpiTruncateError, MpiUnexpectedOverflowError } from './errors.ts';
-import { decodeValue, elementCount, encodeValue, type TypedArray } from './payload.ts';
+import { decodeValue, DType, elementCount, encodeValue, type TypedArray } from './payload.ts';
 import { Request, type Status } from './request.ts';
 import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
@@ -325,6 +325,9 @@ export class Engine implements TransportSink {
     const status = statusOf(posted.envelope, arrived);
     try {
       if (posted.into) {
+        if (header.dtype === DType.Serialized) {
+          throw new InvalidArgumentError(`a receive into a ${posted.into.constructor.name} matched a serialised value (from rank ${status.source}, tag ${header.tag}); receive it without 'into'`, { source: status.source, tag: header.tag });
+        }
         const target = new Uint8Array(posted.into.buffer, posted.into.byteOffset, posted.into.byteLength);
         if (body.length > target.length) {
           throw new MpiTruncateError(`message of ${body.length} bytes does not fit the receive buffer of ${target.length} bytes`, { size: body.length, limit: target.length, source: status.source, tag: header.tag });
