@@ -79,6 +79,8 @@ interface Pending {
   readonly expect: string;
   readonly contactId: NodeId | undefined;
   readonly sentAt: number;
+  /** Whether the request was counted on a logical link (its reply then is too). */
+  readonly counted: boolean;
   readonly cancel: () => void;
   readonly done: (reply: WireBody | undefined) => void;
 }
@@ -425,7 +427,7 @@ export class OverlayNode {
     this.learn(m.sender, from);
     const contact = this.table.get(m.sender);
     if (contact) {
-      contact.link.replies++;
+      if (p.counted) contact.link.replies++;
       recordRtt(contact.link, this.clock.now() - p.sentAt);
     }
     p.done(m.body);
@@ -471,7 +473,7 @@ export class OverlayNode {
       if (contactId) this.failed(contactId);
       done(undefined);
     }, timeout);
-    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), cancel, done });
+    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), counted: contact !== undefined, cancel, done });
     this.emit(address, { version: WIRE_VERSION, tx, sender: this.id, body });
   }
 
