@@ -24,6 +24,7 @@ type State<T> = { kind: 'pending' } | { kind: 'done'; value: T; status: Status |
 export class Request<T = unknown> {
   private state: State<T> = { kind: 'pending' };
   private readonly waiters: Settler<void>[] = [];
+  private readonly listeners: (() => void)[] = [];
   /** Withdraws the operation if it has not matched yet; set by the engine for receives. */
   canceller: (() => boolean) | undefined;
 
@@ -113,7 +114,6 @@ export class Request<T = unknown> {
     for (const l of this.listeners.splice(0)) l();
   }
 
-  private readonly listeners: (() => void)[] = [];
 
   /** Calls `listener` once when the request completes (at once if it has). */
   onDone(listener: () => void): void {
