@@ -4,6 +4,7 @@ import { isCourierError } from '../../src/errors.ts';
 import { createOp, init, MAXLOC, MIN, MINLOC, MPI_DEFAULTS, readJobEnv, SUM, LAND, BXOR } from '../../src/mpi/index.ts';
 import { decodeValue, encodeValue } from '../../src/mpi/payload.ts';
 import { decodeHeader, encodeHeader, Kind } from '../../src/mpi/wire.ts';
+import { allocateRing, Ring } from '../../src/mpi/threads/ring.ts';
 
 test('typed arrays travel as raw bytes with their element type; other values through v8 serialisation', () => {
   const f = new Float64Array([1.5, -2, Math.PI]);
@@ -89,4 +90,27 @@ test('the unexpected-message queue is bounded: overflowing it stops the rank wit
   await assert.rejects(waiting.wait(), isOverflow);
   await assert.rejects(world.recv(0, 1), isOverflow);
   await world.finalize();
+});
+
+test('a shared-memory ring carries bytes in order across its wrap-around, never more than its capacity', () => {
+  const ring = new Ring(allocateRing(64));
+  const reader = new Ring(ring.buffer);
+  let next = 0;
+  let expected = 0;
+  for (let round = 0; round < 500; round++) {
+    const chunk = Uint8Array.from({ length: (round * 7) % 50 }, () => next++ & 0xff);
+    let written = ring.write(chunk);
+    assert.ok(ring.available() <= 64);
+    const into = new Uint8Array((round * 5) % 70);
+    const got = reader.read(into);
+    for (let i = 0; i < got; i++) assert.equal(into[i], expected++ & 0xff);
+    // What did not fit is written after the read made room (the writer keeps its order).
+    while (written < chunk.length) {
+      written += ring.write(chunk.subarray(written));
+      const more = new Uint8Array(64);
+      const n = reader.read(more);
+      for (let i = 0; i < n; i++) assert.equal(more[i], expected++ & 0xff);
+    }
+  }
+  assert.throws(() => allocateRing(100), RangeError);
 });

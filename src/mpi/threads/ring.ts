@@ -23,7 +23,10 @@ export class Ring {
   private readonly data: Uint8Array;
   private readonly mask: number;
 
-  constructor(buffer: SharedArrayBuffer) {
+  constructor(
+    /** The shared memory, to hand to the other end. */
+    readonly buffer: SharedArrayBuffer,
+  ) {
     this.control = new Int32Array(buffer, 0, 2);
     this.data = new Uint8Array(buffer, CONTROL_BYTES);
     this.capacity = this.data.length;
