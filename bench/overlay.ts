@@ -4,9 +4,12 @@
 // churn (exponential sessions, median 30 simulated minutes), 5% datagram loss, and both. One seed per case:
 // a run is deterministic, so repeating it would give the same figures. There is no peer in this run (the
 // bittorrent-dht comparison on loopback is not built yet); rows are courier's alone.
+// Results are written after every case, keeping the rows of other cases already in the file, so the two
+// sizes can run as two processes side by side and a long run that is stopped keeps what it measured.
 // Usage: npm run bench -- overlay [--quick] [--nodes 1000,10000] [--big-scenarios all|headline]
+import { existsSync, readFileSync } from 'node:fs';
 import { quick } from './lib/args.ts';
-import { BenchReport, progress } from './lib/report.ts';
+import { BenchReport, progress, type Row } from './lib/report.ts';
 import { runOverlaySim, simFigures, SIM_SCENARIOS } from '../src/overlay/sim.ts';
 
 const arg = (name: string) => {
@@ -19,6 +22,24 @@ const sizes = (arg('--nodes') ?? (quick ? '200' : '1000,10000')).split(',').map(
 const bigAll = arg('--big-scenarios') === 'all';
 
 const report = new BenchReport('overlay', quick);
+const resultsFile = new URL('./results/overlay.json', import.meta.url);
+const ours = new Set<string>();
+
+/** Writes the results so far, keeping rows of cases this run does not measure (from an earlier or parallel run). */
+function save(): void {
+  let kept: Row[] = [];
+  if (existsSync(resultsFile)) {
+    const doc: unknown = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    if (typeof doc === 'object' && doc !== null && 'rows' in doc && Array.isArray(doc.rows) && 'quick' in doc && doc.quick === quick) {
+      // The file is this benchmark's own output, in the format BenchReport writes.
+      kept = (doc.rows as Row[]).filter((r) => !ours.has(r.case));
+    }
+  }
+  const mine = report.rows.splice(0);
+  report.rows.push(...kept, ...mine);
+  report.write();
+  report.rows.splice(0, kept.length);
+}
 for (const n of sizes) {
   for (const s of SIM_SCENARIOS) {
     if (n >= 10_000 && !bigAll && s.name !== 'churn + 5% loss') continue;
@@ -38,8 +59,11 @@ for (const n of sizes) {
     progress(`${n} nodes, ${s.name}: done in ${wall.toFixed(0)} s wall, ${r.datagrams} datagrams, ${r.joins} joins, ${r.departures} departures`);
     for (const f of simFigures(r)) report.add({ case: `${n} nodes, ${s.name}`, impl: 'courier', metric: f.metric, unit: f.unit, better: f.better, runs: [f.value] });
     report.add({ case: `${n} nodes, ${s.name}`, impl: 'courier', metric: 'wall time', unit: 's', better: 'lower', runs: [wall] });
+    ours.add(`${n} nodes, ${s.name}`);
+    save();
   }
 }
 console.log(report.table());
 console.log('(simulated figures on virtual time, one deterministic run per case; no peer in this run)');
-progress(`wrote ${report.write()}`);
+save();
+progress('wrote bench/results/overlay.json');

@@ -3,7 +3,7 @@
 // shortlist have all answered (or, looking for a value, when one comes back). Callback-driven, so a
 // simulation of thousands of lookups runs on a virtual clock without a promise per message.
 import { commonPrefix, compareDistance, distancePrefix } from './distance.ts';
-import { idHex, sameId, type NodeId } from './id.ts';
+import { sameId, type NodeId } from './id.ts';
 import type { Contact } from './link.ts';
 import type { WireBody, WireContact } from './messages.ts';
 
@@ -61,7 +61,20 @@ interface Entry {
 /** Runs one iterative lookup for `target`; `wantValue` asks for values (findValue) instead of nodes. */
 export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, done: (r: LookupResult) => void): void {
   const started = host.now();
-  const known = new Set<string>([idHex(host.self)]);
+  // Ids seen, by their first 48 bits (exact on the rare collision): cheaper than a hex string per contact.
+  const known = new Map<number, NodeId[]>();
+  const isNew = (id: NodeId): boolean => {
+    const p = idPrefix(id);
+    const same = known.get(p);
+    if (same === undefined) {
+      known.set(p, [id]);
+      return true;
+    }
+    for (const x of same) if (sameId(x, id)) return false;
+    same.push(id);
+    return true;
+  };
+  isNew(host.self);
   let list: Entry[] = [];
   let inFlight = 0;
   let messages = 0;
@@ -73,9 +86,7 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
   const cap = host.k * 3;
 
   const add = (c: WireContact | Contact, hop: number) => {
-    const hex = idHex(c.id);
-    if (known.has(hex)) return;
-    known.add(hex);
+    if (!isNew(c.id)) return;
     const rtt = host.proximity ? (host.rttOf(c.id) ?? Number.POSITIVE_INFINITY) : 0;
     list.push({ id: c.id, address: c.address, hop, key: distancePrefix(target, c.id), rtt, state: NEW, misses: 0 });
   };
@@ -175,4 +186,8 @@ function dropFar(list: Entry[], cap: number): Entry[] {
   const out: Entry[] = [];
   for (let i = 0; i < list.length; i++) if (i < cap || list[i]!.state === ASKED) out.push(list[i]!);
   return out;
+}
+
+function idPrefix(id: NodeId): number {
+  return id[0]! * 0x10000000000 + id[1]! * 0x100000000 + ((id[2]! << 24) >>> 0) + (id[3]! << 16) + (id[4]! << 8) + id[5]!;
 }

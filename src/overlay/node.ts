@@ -440,6 +440,8 @@ export class OverlayNode {
     const c = this.table.get(id);
     if (c) c.link.received++;
     if (out.kind !== 'full') return;
+    // A contact heard from recently is alive: pinging it for every newcomer would only cost traffic.
+    if (now - out.oldest.lastSeen < this.limits.evictionPingAfterMs) return;
     const bucket = this.table.bucketOf(id);
     if (this.evicting.has(bucket)) return;
     this.evicting.add(bucket);

@@ -13,6 +13,8 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   rpcTimeoutMs: 1000,
   /** Floor of the RTT-based time-out, ms. */
   minRpcTimeoutMs: 100,
+  /** A full bucket's least-recently-seen contact is pinged (to make room for a newcomer) only if not heard from for this long, ms. */
+  evictionPingAfterMs: 60_000,
   /** Consecutive failed requests after which a contact is dropped from the table. */
   maxFailures: 2,
   /** A bucket not touched by a lookup for this long is refreshed with a lookup of a random id in its range, ms (0: never). */
@@ -62,6 +64,7 @@ export interface OverlayOptions {
   readonly rpcTimeoutMs?: number;
   readonly minRpcTimeoutMs?: number;
   readonly maxFailures?: number;
+  readonly evictionPingAfterMs?: number;
   readonly refreshIntervalMs?: number;
   readonly staleAfterMs?: number;
   readonly livenessIntervalMs?: number;

@@ -172,7 +172,8 @@ export function sortByTierThenRtt(target: NodeId, list: Contact[]): void {
 
 /** Sorts contacts (or anything with an id) by XOR distance to `target`, closest first. */
 export function sortByDistance<T extends { readonly id: NodeId }>(target: NodeId, list: T[]): void {
-  const keys = new Map<T, number>();
-  for (const c of list) keys.set(c, distancePrefix(target, c.id));
-  list.sort((a, b) => keys.get(a)! - keys.get(b)! || compareDistance(target, a.id, b.id));
+  // Decorate once, sort the pairs, undecorate: one subtraction per comparison, no lookups.
+  const pairs = list.map((c) => ({ k: distancePrefix(target, c.id), c }));
+  pairs.sort((a, b) => a.k - b.k || compareDistance(target, a.c.id, b.c.id));
+  for (let i = 0; i < pairs.length; i++) list[i] = pairs[i]!.c;
 }
