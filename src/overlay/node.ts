@@ -72,6 +72,8 @@ export interface OverlayStats {
   evictions: number;
   /** Messages of ours not sent because they would exceed maxMessageBytes. */
   unsendable: number;
+  /** Application hooks (forward, deliver, receive) that threw; the latest error is `lastAppError`. */
+  appErrors: number;
 }
 
 interface Pending {
@@ -107,6 +109,8 @@ export class OverlayNode {
   readonly limits: Readonly<OverlayLimits>;
   /** Application hooks for key-based routing and direct sends. */
   app: OverlayApp = {};
+  /** The latest error an application hook threw (see `stats().appErrors`). */
+  lastAppError: unknown;
   private readonly proximity: boolean;
   private readonly clock: Clock;
   private readonly random: Prng;
@@ -117,7 +121,7 @@ export class OverlayNode {
   private readonly published = new Map<string, Published>();
   private readonly counters: OverlayStats = {
     datagramsReceived: 0, datagramsSent: 0, malformed: 0, oversize: 0, unexpectedReplies: 0, rateLimited: 0, requestsServed: 0,
-    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0,
+    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0, appErrors: 0,
   };
   private readonly timers: (() => void)[] = [];
   private stopReadable: (() => void) | undefined;
@@ -407,7 +411,7 @@ export class OverlayNode {
         reply({ case: 'routeAck', value: 0 });
         return this.routeHere({ ...body.value, hops: body.value.hops + 1 });
       case 'direct':
-        this.app.receive?.(body.value, { id: m.sender, address: from });
+        this.callApp(() => this.app.receive?.(body.value, { id: m.sender, address: from }));
         return;
       default:
         return;
@@ -545,10 +549,11 @@ export class OverlayNode {
     const candidates = this.candidates(r.key);
     if (candidates.length === 0) {
       c.delivered++;
-      this.app.deliver?.(ctx());
+      this.callApp(() => this.app.deliver?.(ctx()));
       return;
     }
-    const changed = this.app.forward?.(ctx(), candidates[0]!);
+    let changed: Uint8Array | null | undefined;
+    if (!this.callApp(() => (changed = this.app.forward?.(ctx(), candidates[0]!)))) return;
     if (changed === null) return;
     if (changed !== undefined) r = { ...r, payload: changed };
     c.routed++;
@@ -557,7 +562,7 @@ export class OverlayNode {
       if (next === undefined) {
         // Every closer contact failed to acknowledge: this node is the closest live one it knows of.
         c.delivered++;
-        this.app.deliver?.(ctx());
+        this.callApp(() => this.app.deliver?.(ctx()));
         return;
       }
       if (i >= this.limits.routeAttempts) {
@@ -573,6 +578,20 @@ export class OverlayNode {
       });
     };
     attempt(0, false);
+  }
+
+  // Runs an application hook. A hook that throws must not stop this node's receive loop (on real UDP the
+  // exception would escape into the socket's event handler): the error is kept in `lastAppError` and counted,
+  // and the message it was handling goes no further. Returns false when the hook threw.
+  private callApp(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      this.counters.appErrors++;
+      this.lastAppError = err;
+      return false;
+    }
   }
 
   // ---- internals: periodic work ----

@@ -106,3 +106,14 @@ test('stored values per node and per key are bounded; a refused store says so', 
   assert.equal(node.store.size, 3);
   assert.equal(node.stats().storesRefused, 3);
 });
+
+test('an application hook that throws is counted and does not stop the node', async () => {
+  const { net, node, raw } = pair();
+  node.app = { receive: () => { throw new Error('app bug'); } };
+  await raw.send(wire.encode({ version: WIRE_VERSION, tx: 0, sender: new Uint8Array(20).fill(8), body: { case: 'direct', value: new Uint8Array([1]) } }), node.address);
+  await raw.send(wire.encode(valid[0]!), node.address);
+  net.clock.advance(10);
+  assert.equal(node.stats().appErrors, 1);
+  assert.match(String(node.lastAppError), /app bug/);
+  assert.ok(raw.tryReceive(), 'the ping after it was still answered');
+});
