@@ -27,7 +27,14 @@ export type ErrorCode =
   | 'ERR_PARSE'
   | 'ERR_NO_SUCH_OBJECT'
   | 'ERR_NO_SUCH_OPERATION'
-  | 'ERR_REMOTE_EXCEPTION';
+  | 'ERR_REMOTE_EXCEPTION'
+  | 'ERR_MPI_BUFFER'
+  | 'ERR_MPI_READY_SEND'
+  | 'ERR_MPI_TRUNCATE'
+  | 'ERR_MPI_UNEXPECTED_OVERFLOW'
+  | 'ERR_RANK_FAILED'
+  | 'ERR_JOB_ABORTED'
+  | 'ERR_CANCELLED';
 
 /** Context attached to an error: whatever locates the fault (peer, offset, path, limit). */
 export type ErrorContext = Readonly<Record<string, unknown>>;

@@ -46,7 +46,7 @@ export class Request<T = unknown> {
 
   /**
    * Waits for completion and returns the received value (undefined for sends). Rejects with the
-   * operation's error (ERR_CONNECTION_BROKEN when a rank failed, ERR_ABORTED when cancelled), or
+   * operation's error (ERR_RANK_FAILED when a rank failed, ERR_CANCELLED when cancelled), or
    * ERR_TIMEOUT / ERR_ABORTED per `opts` (the operation itself then stays pending).
    */
   async wait(opts?: WaitOptions): Promise<T> {

@@ -7,7 +7,7 @@ import { fixture, runJob } from './helpers.ts';
 
 const run = promisify(execFile);
 
-test('a killed rank makes every other rank fail fast with ERR_CONNECTION_BROKEN naming it, and the launcher names it', async (t) => {
+test('a killed rank makes every other rank fail fast with ERR_RANK_FAILED naming it, and the launcher names it', async (t) => {
   const { job, lines, result, waitForLine } = await runJob(t, { np: 4, program: fixture('blocked.ts'), killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
   await waitForLine(/\] ready$/, 4);
   job.kill(1, 'SIGKILL');
@@ -15,7 +15,7 @@ test('a killed rank makes every other rank fail fast with ERR_CONNECTION_BROKEN 
   for (const rank of [0, 2, 3]) {
     const line = lines.find((l) => l.startsWith(`[${rank}] failed`));
     assert.ok(line, `rank ${rank} did not report the failure:\n${lines.join('\n')}`);
-    const m = /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1 after (\d+) ms/.exec(line);
+    const m = /failed ERR_RANK_FAILED MpiRankFailedError rank=1 after (\d+) ms/.exec(line);
     assert.ok(m, line);
     assert.ok(Number(m[1]) < 5000, `rank ${rank} took ${m[1]} ms to notice`);
   }
@@ -25,12 +25,12 @@ test('a killed rank makes every other rank fail fast with ERR_CONNECTION_BROKEN 
   assert.match(r.summary, /^rank 1 failed: killed by SIGKILL/);
 });
 
-test('a terminated rank thread makes the other threads fail with ERR_CONNECTION_BROKEN naming it', async (t) => {
+test('a terminated rank thread makes the other threads fail with ERR_RANK_FAILED naming it', async (t) => {
   const { job, lines, result, waitForLine } = await runJob(t, { np: 3, program: fixture('blocked.ts'), threads: true, killGraceMs: 2000, signal: AbortSignal.timeout(45_000) });
   await waitForLine(/\] ready$/, 3);
   job.kill(1);
   const r = await result;
-  for (const rank of [0, 2]) assert.match(lines.find((l) => l.startsWith(`[${rank}] failed`)) ?? `rank ${rank} reported nothing:\n${lines.join('\n')}`, /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1/);
+  for (const rank of [0, 2]) assert.match(lines.find((l) => l.startsWith(`[${rank}] failed`)) ?? `rank ${rank} reported nothing:\n${lines.join('\n')}`, /failed ERR_RANK_FAILED MpiRankFailedError rank=1/);
   assert.equal(r.failure?.rank, 1);
   assert.notEqual(r.exitCode, 0);
 });
@@ -41,7 +41,7 @@ test('a thread rank sending into the full ring of a rank that died fails instead
   await new Promise((resolve) => setTimeout(resolve, 300)); // let rank 0 fill the ring and wait for room
   job.kill(1);
   await result;
-  assert.match(lines.find((l) => l.startsWith('[0] failed')) ?? `rank 0 reported nothing:\n${lines.join('\n')}`, /failed ERR_CONNECTION_BROKEN MpiRankFailedError rank=1/);
+  assert.match(lines.find((l) => l.startsWith('[0] failed')) ?? `rank 0 reported nothing:\n${lines.join('\n')}`, /failed ERR_RANK_FAILED MpiRankFailedError rank=1/);
 });
 
 test('abort(code) in a thread job ends it with that code', async (t) => {
@@ -51,14 +51,14 @@ test('abort(code) in a thread job ends it with that code', async (t) => {
   assert.match(r.summary, /^rank 1 failed: called abort\(5\)/);
 });
 
-test('abort(code) ends the whole job with that code; the others see ERR_ABORTED naming the rank', async (t) => {
+test('abort(code) ends the whole job with that code; the others see ERR_JOB_ABORTED naming the rank', async (t) => {
   const { lines, result } = await runJob(t, { np: 3, program: fixture('blocked.ts'), args: ['abort', '2'], killGraceMs: 15_000, signal: AbortSignal.timeout(45_000) });
   const r = await result;
   assert.equal(r.exitCode, 5, r.summary);
   assert.equal(r.failure?.rank, 2, r.summary);
   assert.equal(r.failure?.reason, 'called abort(5)');
   assert.ok(r.ranks.every((x) => x.code === 5 || x.code === 3), JSON.stringify(r.ranks));
-  for (const line of lines.filter((l) => l.includes('failed'))) assert.match(line, /failed ERR_ABORTED MpiAbortError rank=2/);
+  for (const line of lines.filter((l) => l.includes('failed'))) assert.match(line, /failed ERR_JOB_ABORTED MpiAbortError rank=2/);
 });
 
 test('the launcher exits non-zero naming the rank that threw and why, after ending the others', async (t) => {

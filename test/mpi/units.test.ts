@@ -83,7 +83,7 @@ test('a job of one rank works without any launcher (sends to itself, collectives
 test('the unexpected-message queue is bounded: overflowing it stops the rank with a clear error', async () => {
   const world = await init({ env: {}, maxUnexpectedMessages: 10 });
   const waiting = world.irecv(0, 99);
-  const isOverflow = (e: unknown) => isCourierError(e, 'ERR_MESSAGE_TOO_LARGE') && e.name === 'MpiUnexpectedOverflowError' && /limits 10 messages/.test(e.message);
+  const isOverflow = (e: unknown) => isCourierError(e, 'ERR_MPI_UNEXPECTED_OVERFLOW') && e.name === 'MpiUnexpectedOverflowError' && /limits 10 messages/.test(e.message);
   for (let i = 0; i < 10; i++) await world.send(i, 0, 1);
   // The eleventh overflows this rank's queue; the rank stops, and this send with it.
   await assert.rejects(world.send(10, 0, 1), isOverflow);
