@@ -7,3 +7,4 @@ export { RoutingTable, type SeenOutcome } from './routing-table.ts';
 export type { Contact, LinkStats } from './link.ts';
 export type { LookupResult } from './lookup.ts';
 export { ValueStore } from './store.ts';
+export { runOverlaySim, simFigures, summarize, SIM_SCENARIOS, type OverlaySimOptions, type OverlaySimResult, type SimFigure } from './sim.ts';
