@@ -374,7 +374,8 @@ class DecoderGen {
         this.need(4, path);
         src.emit(`const ${len} = ${intFromBytes('uint32', src.le)}; pos += 4;`);
         src.emit(`if (${len} > end - pos || ${len} > ${s.maxLength ?? 'Infinity'}) ${bad}(${pathExpr(path)}, pos - 4, ${len}, end - pos, ${s.maxLength ?? 'Infinity'});`);
-        src.emit(`${out} = buf.slice(pos, pos + ${len}); pos += ${len};`);
+        // A plain Uint8Array copy, whatever the input's class (a Buffer's slice would be a Buffer).
+        src.emit(`${out} = new Uint8Array(buf.subarray(pos, pos + ${len})); pos += ${len};`);
         break;
       }
       case 'enum': {

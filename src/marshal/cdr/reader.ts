@@ -121,7 +121,7 @@ export class CdrReader {
     const len = this.u32(path);
     if (len > this.remaining) decodeFail(path, at, `byte count ${len} exceeds the ${this.remaining} bytes left`);
     if (len > max) decodeFail(path, at, `${len} bytes exceed the bound of ${max}`);
-    const b = this.buf.slice(this.pos, this.pos + len);
+    const b = new Uint8Array(this.buf.subarray(this.pos, this.pos + len)); // plain, even from a Buffer
     this.pos += len;
     return b;
   }
