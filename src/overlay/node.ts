@@ -180,7 +180,16 @@ export class OverlayNode {
     let left = bootstrap.length;
     const afterPings = () => {
       this.lookupWith(this.id, false, () => {
-        this.refreshFar(() => done(this.table.size));
+        this.refreshFar(() => {
+          // Joined through a node that was itself still joining, this node may know only a few others:
+          // look once more a little later, when the overlay around it has settled.
+          if (this.table.size < this.limits.k && this.limits.rejoinAfterMs > 0) {
+            this.clock.setTimer(() => {
+              if (!this.closed) this.lookupWith(this.id, false, () => this.refreshFar(() => {}));
+            }, this.limits.rejoinAfterMs);
+          }
+          done(this.table.size);
+        });
       });
     };
     if (left === 0) return afterPings();

@@ -15,6 +15,8 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   minRpcTimeoutMs: 100,
   /** A full bucket's least-recently-seen contact is pinged (to make room for a newcomer) only if not heard from for this long, ms. */
   evictionPingAfterMs: 60_000,
+  /** A node with fewer than k contacts after joining looks up its own id again this much later, once, ms (0: never). */
+  rejoinAfterMs: 5000,
   /** Consecutive failed requests after which a contact is dropped from the table. */
   maxFailures: 2,
   /** A bucket not touched by a lookup for this long is refreshed with a lookup of a random id in its range, ms (0: never). */
@@ -65,6 +67,7 @@ export interface OverlayOptions {
   readonly minRpcTimeoutMs?: number;
   readonly maxFailures?: number;
   readonly evictionPingAfterMs?: number;
+  readonly rejoinAfterMs?: number;
   readonly refreshIntervalMs?: number;
   readonly staleAfterMs?: number;
   readonly livenessIntervalMs?: number;
