@@ -62,3 +62,18 @@ test('liveness checks drop contacts that stopped answering; bucket refresh runs 
   net.clock.advance(120_000);
   assert.ok(c.stats().requestsServed > before, 'refresh lookups reached the other node');
 });
+
+test('a node that joined through a node still joining looks again later and finds the rest of the overlay', () => {
+  const { net, make } = setup({});
+  const a = make(idWith(0x00, 0));
+  const b = make(idWith(0x80, 1));
+  const c = make(idWith(0x40, 2));
+  net.setLink('10.2.0.1', '10.2.0.2', { latency: 50 }); // b's ping to a is slow: b knows nobody for 100 ms
+  let joinedWith = -1;
+  b.joinWith([a.address], () => {});
+  c.joinWith([b.address], (n) => (joinedWith = n));
+  net.clock.advance(60);
+  assert.equal(joinedWith, 1, 'c learned only b: b had no one else to name yet');
+  net.clock.advance(6000);
+  assert.ok(c.table.get(a.id), 'the second look found a');
+});
