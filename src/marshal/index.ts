@@ -6,3 +6,4 @@ export { MARSHAL_DEFAULTS, type Limits } from './limits.ts';
 export { generateXsd, type XsdOptions } from './xml/xsd.ts';
 export { parseIdl, type IdlDocument, type IdlOptions, type ConstValue } from './idl/parser.ts';
 export { loadIdlFile, type IdlFileOptions } from './idl/file.ts';
+export { UNKNOWN_FIELDS, unknownFields } from './protobuf/unknown.ts';
