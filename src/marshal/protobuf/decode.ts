@@ -158,7 +158,8 @@ function readValue(r: PbReader, node: Node, end: number, path: string, lim: Deco
     }
     case 'bytes': {
       if (node.max !== undefined && len > node.max) decodeFail(path, at, `${len} bytes exceed the bound ${node.max}`);
-      const b = r.buf.slice(r.pos, stop);
+      // A copy as a plain Uint8Array, even when the input is a Node Buffer (whose slice would share memory).
+      const b = new Uint8Array(r.buf.subarray(r.pos, stop));
       r.pos = stop;
       return b;
     }

@@ -3,7 +3,8 @@
  * sequence/array → repeated (packed for scalars), optional → explicit presence, union → a message
  * holding one oneof (or the parent's own oneof with the `protobuf.oneof` annotation), enum → enum.
  * Shapes protobuf has no field for (a list of lists, an optional list, a non-struct root) become a
- * wrapper message whose field 1 holds them.
+ * wrapper message whose field 1 holds them. A map is a repeated entry message (key = 1, value = 2)
+ * annotated `{ protobuf: { mapEntry: true } }`, which is exactly its wire form.
  */
 import { SchemaError } from '../../errors.ts';
 import { isPrimitive, type EnumSchema, type Field, type PrimitiveKind, type Schema, type StructSchema, type UnionSchema } from '../schema.ts';
@@ -97,6 +98,7 @@ class Planner {
     if (known) return known;
     const members: Member[] = [];
     const byNumber = new Map<number, readonly [number, number]>();
+    const mapEntry = s.annotations?.protobuf?.mapEntry === true;
     const claim = (n: number, at: readonly [number, number], what: string) => {
       if (byNumber.has(n)) throw new SchemaError(`${s.name}.${what}: protobuf field number ${n} is used twice in message ${s.name}`, { type: s.name, field: what });
       byNumber.set(n, at);
@@ -111,7 +113,8 @@ class Planner {
         members.push({ t: 'oneof', name: f.name, oneof });
         oneof.cases.forEach((c, ci) => claim(c.number, [i, ci], `${f.name}.${c.name}`));
       } else {
-        const field = this.field(f.name, f.number, f.type, ann, 'implicit');
+        // protoc writes a map entry's key and value even at their defaults; so does courier, byte for byte.
+        const field = this.field(f.name, f.number, f.type, ann, mapEntry ? 'always' : 'implicit');
         members.push({ t: 'field', name: f.name, field });
         claim(f.number, [i, -1], f.name);
       }
