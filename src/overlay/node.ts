@@ -19,6 +19,9 @@ import { SourceRateLimiter } from './rate-limit.ts';
 import { RoutingTable } from './routing-table.ts';
 import { ValueStore } from './store.ts';
 
+/** Times a joining node pings each bootstrap address before giving up on it. */
+const JOIN_PING_TRIES = 3;
+
 /** A routed message as the application sees it at a hop. */
 export interface RouteContext {
   /** The key the message is routed towards. */
@@ -177,27 +180,36 @@ export class OverlayNode {
    * `done` gets the number of contacts in the table afterwards.
    */
   joinWith(bootstrap: readonly string[], done: (contacts: number) => void): void {
-    let left = bootstrap.length;
-    const afterPings = () => {
+    const settle = () => {
       this.lookupWith(this.id, false, () => {
         this.refreshFar(() => {
-          // Joined through a node that was itself still joining, this node may know only a few others:
-          // look once more a little later, when the overlay around it has settled.
+          // Joined through a node that was itself still joining (or whose pings were all lost), this node
+          // may know few others or none: look once more a little later, when the overlay has settled.
           if (this.table.size < this.limits.k && this.limits.rejoinAfterMs > 0) {
             this.clock.setTimer(() => {
-              if (!this.closed) this.lookupWith(this.id, false, () => this.refreshFar(() => {}));
+              if (this.closed) return;
+              this.pingAll(this.table.size === 0 ? bootstrap : [], () => this.lookupWith(this.id, false, () => this.refreshFar(() => {})));
             }, this.limits.rejoinAfterMs);
           }
           done(this.table.size);
         });
       });
     };
-    if (left === 0) return afterPings();
-    for (const address of bootstrap) {
-      this.request(address, undefined, { case: 'ping', value: 0 }, () => {
-        if (--left === 0) afterPings();
+    this.pingAll(bootstrap, settle);
+  }
+
+  // Pings each address, repeating a ping that goes unanswered (a lost datagram must not leave a joining
+  // node alone) up to `JOIN_PING_TRIES` times, then calls `done`.
+  private pingAll(addresses: readonly string[], done: () => void): void {
+    let left = addresses.length;
+    if (left === 0) return done();
+    const ping = (address: string, tries: number) => {
+      this.request(address, undefined, { case: 'ping', value: 0 }, (reply) => {
+        if (reply === undefined && tries > 1 && !this.closed) return ping(address, tries - 1);
+        if (--left === 0) done();
       });
-    }
+    };
+    for (const address of addresses) ping(address, JOIN_PING_TRIES);
   }
 
   /** Promise form of `joinWith`. Rejects with ERR_TIMEOUT when no bootstrap node answered. */
