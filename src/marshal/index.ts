@@ -7,3 +7,5 @@ export { generateXsd, type XsdOptions } from './xml/xsd.ts';
 export { parseIdl, type IdlDocument, type IdlOptions, type ConstValue } from './idl/parser.ts';
 export { loadIdlFile, type IdlFileOptions } from './idl/file.ts';
 export { UNKNOWN_FIELDS, unknownFields } from './protobuf/unknown.ts';
+export { parseProto, type ProtoDocument, type ProtoOptions, type ImportResolver } from './protobuf/proto-parser.ts';
+export { loadProtoFile } from './protobuf/proto-file.ts';

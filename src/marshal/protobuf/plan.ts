@@ -159,6 +159,8 @@ class Planner {
       return { ...el, list, key: packed ? ((number << 3) | LEN) >>> 0 : el.key };
     }
     const node = this.node(s, ann, name);
+    // A proto2 required field is written even at its default, or a proto2 peer rejects the message.
+    if (ann?.required === true && presence === 'implicit') presence = 'always';
     const wire = node.t === 'scalar' ? node.wire : LEN;
     const p = node.t === 'scalar' || node.t === 'string' || node.t === 'bytes' ? presence : presence === 'implicit' ? 'always' : presence;
     return { name, number, node, list: undefined, presence: p, key: ((number << 3) | wire) >>> 0 };

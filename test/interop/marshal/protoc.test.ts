@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { codec, t, type Infer } from '../../../src/marshal/index.ts';
+import { codec, loadProtoFile, t, type Infer, type Schema } from '../../../src/marshal/index.ts';
 import { valueArb } from '../../marshal/arbitraries.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -78,24 +78,30 @@ test('protoc agrees with courier on every proto3 field type', async (t) => {
     t.skip('protoc not installed (Debian: protobuf-compiler): protobuf interop not checked');
     return;
   }
-  const c = codec(Everything, 'protobuf');
+  const schemas: [string, Schema][] = [
+    ['schema built with t', Everything],
+    ['schema imported from everything.proto', loadProtoFile(join(protoDir, 'everything.proto')).type('courier.interop.Everything')],
+  ];
+  for (const [label, schema] of schemas) {
+    const c = codec(schema, 'protobuf');
 
-  await t.test('protoc --encode output decodes to the expected value, and courier writes the same bytes', () => {
-    const bytes = protoc('--encode', readFileSync(join(protoDir, 'everything.txt')));
-    assert.deepStrictEqual(c.decode(bytes), expected);
-    assert.deepStrictEqual(Buffer.from(c.encode(expected)).toString('hex'), bytes.toString('hex'));
-  });
+    await t.test(`${label}: protoc --encode output decodes to the expected value, and courier writes the same bytes`, () => {
+      const bytes = protoc('--encode', readFileSync(join(protoDir, 'everything.txt')));
+      assert.deepStrictEqual(c.decode(bytes), expected);
+      assert.deepStrictEqual(Buffer.from(c.encode(expected)).toString('hex'), bytes.toString('hex'));
+    });
 
-  await t.test('courier encodings of random values: protoc reads them and writes the same bytes back', () => {
-    // A map of several entries has no fixed order in protoc's output; one entry keeps bytes comparable.
-    const values = fc.sample(valueArb(Everything).filter((v) => (v as { counts: unknown[] }).counts.length <= 1), { numRuns: 40, seed: 6 });
-    for (const v of values) {
-      // valueArb yields values of the schema's shape, typed unknown.
-      const ours = c.encode(v as never);
-      const text = protoc('--decode', ours);
-      const theirs = protoc('--encode', text);
-      assert.equal(Buffer.from(ours).toString('hex'), theirs.toString('hex'), `text form:\n${text.toString()}`);
-      assert.deepStrictEqual(c.decode(theirs), c.decode(ours));
-    }
-  });
+    await t.test(`${label}: courier encodings of random values: protoc reads them and writes the same bytes back`, () => {
+      // A map of several entries has no fixed order in protoc's output; one entry keeps bytes comparable.
+      const values = fc.sample(valueArb(schema).filter((v) => (v as { counts: unknown[] }).counts.length <= 1), { numRuns: 40, seed: 6 });
+      for (const v of values) {
+        // valueArb yields values of the schema's shape, typed unknown.
+        const ours = c.encode(v as never);
+        const text = protoc('--decode', ours);
+        const theirs = protoc('--encode', text);
+        assert.equal(Buffer.from(ours).toString('hex'), theirs.toString('hex'), `text form:\n${text.toString()}`);
+        assert.deepStrictEqual(c.decode(theirs), c.decode(ours));
+      }
+    });
+  }
 });
