@@ -77,3 +77,16 @@ test('a node that joined through a node still joining looks again later and find
   net.clock.advance(6000);
   assert.ok(c.table.get(a.id), 'the second look found a');
 });
+
+test('a joining node repeats a bootstrap ping that was lost', () => {
+  const { net, make } = setup({});
+  const a = make(idWith(0x00, 0));
+  const b = make(idWith(0x80, 1));
+  const cut = net.partition(['10.2.0.1'], ['10.2.0.2']);
+  net.clock.setTimer(() => cut.heal(), 1500);
+  let contacts = -1;
+  b.joinWith([a.address], (n) => (contacts = n));
+  net.clock.advance(5000);
+  assert.equal(contacts, 1, 'the third ping got through');
+  assert.ok(a.table.get(b.id) && b.table.get(a.id));
+});
