@@ -192,3 +192,26 @@ test('mutated, truncated and random protobuf input gives only ERR_DECODE', () =>
     { numRuns: 1500 },
   );
 });
+
+test('compiled and interpreted encoders give the same bytes, and the same ERR_ENCODE for wrong values', () => {
+  const outcome = (f: () => Uint8Array): string => {
+    try {
+      return hex(f());
+    } catch (err) {
+      if (!isCourierError(err, 'ERR_ENCODE')) throw err;
+      return `${err.message} @ ${String(err.context.path)}`;
+    }
+  };
+  fc.assert(
+    fc.property(schemaAndValue, fc.nat(), fc.constantFrom<unknown>(undefined, 'x', 1.5, -1, 0n, null, [], '\u0000', false, new Uint8Array(1)), ({ schema, value }, at, wrong) => {
+      const compiled = codec(schema, 'protobuf');
+      const interpreted = codec(schema, 'protobuf', { codegen: false });
+      assert.equal(outcome(() => compiled.encode(value)), outcome(() => interpreted.encode(value)));
+      if (schema.kind === 'struct' && schema.fields.length > 0) {
+        const bad: Record<string, unknown> = { ...(value as Record<string, unknown>), [schema.fields[at % schema.fields.length]!.name]: wrong };
+        assert.equal(outcome(() => compiled.encode(bad)), outcome(() => interpreted.encode(bad)));
+      }
+    }),
+    { numRuns: 1500 },
+  );
+});

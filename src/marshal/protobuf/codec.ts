@@ -8,6 +8,7 @@ import type { Codec, CodecOptions } from '../codec-types.ts';
 import type { Limits } from '../limits.ts';
 import type { Schema } from '../schema.ts';
 import { readMessage } from './decode.ts';
+import { compileEncoder, type MessageEncoder } from './compile.ts';
 import { writeMessage } from './encode.ts';
 import { planRoot } from './plan.ts';
 import { PbReader, PbWriter } from './wire.ts';
@@ -16,8 +17,9 @@ import { PbReader, PbWriter } from './wire.ts';
 const KEEP_BUFFER_BYTES = 1024 * 1024;
 
 /** Builds the protobuf codec of `schema`; throws ERR_SCHEMA for shapes protobuf cannot carry. */
-export function protobufCodec<T>(schema: Schema, _options: CodecOptions, limits: Limits): Codec<T> {
+export function protobufCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   const plan = planRoot(schema);
+  const encodeMessage: MessageEncoder = options.codegen === false ? (v, w, p) => writeMessage(w, plan, v, p) : compileEncoder(plan);
   const wrapped = schema.kind !== 'struct';
   const root = rootPath('name' in schema ? schema.name : undefined);
   const lim = { maxDepth: limits.maxDepth, maxSequenceLength: limits.maxSequenceLength };
@@ -33,7 +35,7 @@ export function protobufCodec<T>(schema: Schema, _options: CodecOptions, limits:
       if (owned) busy = true;
       try {
         w.pos = 0;
-        writeMessage(w, plan, wrapped ? { value } : value, root);
+        encodeMessage(wrapped ? { value } : value, w, root);
         return w.result();
       } finally {
         if (owned) {

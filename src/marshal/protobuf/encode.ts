@@ -22,6 +22,11 @@ export function writeMessage(w: PbWriter, plan: MessagePlan, value: unknown, pat
     if (m.t === 'field') writeField(w, m.field, v, `${path}.${m.name}`);
     else if (v !== undefined) writeOneof(w, m.oneof, v, `${path}.${m.name}`);
   }
+  writeUnknown(w, value);
+}
+
+/** Writes back the unknown-field records a decode kept on `value`. */
+export function writeUnknown(w: PbWriter, value: object): void {
   const unknown = unknownFields(value);
   if (unknown) {
     need(w, unknown.length);
@@ -30,17 +35,17 @@ export function writeMessage(w: PbWriter, plan: MessagePlan, value: unknown, pat
   }
 }
 
-function need(w: PbWriter, n: number): void {
+export function need(w: PbWriter, n: number): void {
   if (!w.ensure(n)) throw new EncodeError(`encoding exceeds maxMessageBytes (${w.max})`, { limit: w.max });
 }
 
-function writeOneof(w: PbWriter, p: OneofPlan, v: unknown, path: string): void {
+export function writeOneof(w: PbWriter, p: OneofPlan, v: unknown, path: string): void {
   const { index, value } = resolveUnion(p.union, v, path);
   // A union holding no member sets no case: nothing is written.
   if (index >= 0) writeField(w, p.cases[index]!, value, `${path}.${p.union.schema.cases[index]!.name}`);
 }
 
-function writeField(w: PbWriter, f: FieldPlan, v: unknown, path: string): void {
+export function writeField(w: PbWriter, f: FieldPlan, v: unknown, path: string): void {
   if (f.list) {
     if (!Array.isArray(v)) {
       if (v === undefined && f.presence === 'explicit') return;
@@ -67,12 +72,23 @@ function writeField(w: PbWriter, f: FieldPlan, v: unknown, path: string): void {
 }
 
 /** True for the proto3 default of a scalar, string or bytes field (which implicit presence omits). */
-function isDefault(node: Node, v: unknown): boolean {
+export function isDefault(node: Node, v: unknown): boolean {
   switch (node.t) {
     case 'scalar':
-      if (node.kind === 'enum') return v === node.enumPlan!.zero || v === 0;
-      // -0 is not the default: its bits differ, and protoc writes it.
-      return v === false || v === 0n || v === '\u0000' || Object.is(v, 0);
+      switch (node.kind) {
+        case 'enum':
+          return v === node.enumPlan!.zero || v === 0;
+        case 'boolean':
+          return v === false;
+        case 'int64':
+        case 'uint64':
+          return v === 0n;
+        case 'char':
+          return v === '\u0000';
+        default:
+          // -0 is not the default: its bits differ, and protoc writes it.
+          return Object.is(v, 0);
+      }
     case 'string':
       return v === '';
     case 'bytes':
@@ -83,7 +99,7 @@ function isDefault(node: Node, v: unknown): boolean {
 }
 
 /** One key and its value. */
-function writeRecord(w: PbWriter, f: FieldPlan, v: unknown, path: string): void {
+export function writeRecord(w: PbWriter, f: FieldPlan, v: unknown, path: string): void {
   const node = f.node;
   need(w, 5);
   if (node.t === 'scalar') {
@@ -100,11 +116,10 @@ function writePayload(w: PbWriter, node: Node, v: unknown, path: string): void {
   switch (node.t) {
     case 'string': {
       if (typeof v !== 'string') encodeFail(path, `expected a string, got ${shown(v)}`);
-      if (utf8Length(v) < 0) encodeFail(path, 'string holds an unpaired surrogate, which UTF-8 cannot carry');
       need(w, 5 + v.length * 3);
       const start = w.pos++;
-      const { written } = encoder.encodeInto(v, w.buf.subarray(w.pos));
-      w.pos += written;
+      const written = putString(w, v);
+      if (written < 0) encodeFail(path, 'string holds an unpaired surrogate, which UTF-8 cannot carry');
       if (node.max !== undefined && written > node.max) encodeFail(path, `string of ${written} UTF-8 bytes exceeds the bound ${node.max}`);
       if (!w.endLength(start)) need(w, w.max);
       return;
@@ -132,7 +147,7 @@ function writePayload(w: PbWriter, node: Node, v: unknown, path: string): void {
 }
 
 /** One scalar value in its wire form, without a key (room for 10 bytes is made here). */
-function writeScalar(w: PbWriter, node: Extract<Node, { t: 'scalar' }>, v: unknown, path: string): void {
+export function writeScalar(w: PbWriter, node: Extract<Node, { t: 'scalar' }>, v: unknown, path: string): void {
   need(w, 10);
   if (node.kind === 'enum') {
     const plan = node.enumPlan!;
@@ -181,4 +196,32 @@ function writeScalar(w: PbWriter, node: Extract<Node, { t: 'scalar' }>, v: unkno
 /** A value primitiveOk already accepted as an int64/uint64. */
 function big(v: unknown): bigint {
   return typeof v === 'bigint' ? v : 0n;
+}
+
+/**
+ * Writes `s` as UTF-8 at `w.pos` (the caller made room for 3 bytes per UTF-16 unit); returns the byte
+ * count, or -1 (nothing written) when `s` holds an unpaired surrogate.
+ */
+export function putString(w: PbWriter, s: string): number {
+  const n = s.length;
+  const b = w.buf;
+  let p = w.pos;
+  if (n < 64) {
+    // Short ASCII strings, the common case, without the cost of a TextEncoder call.
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      b[p++] = c;
+    }
+    if (i === n) {
+      w.pos = p;
+      return n;
+    }
+    p = w.pos;
+  }
+  if (utf8Length(s) < 0) return -1;
+  const { written } = encoder.encodeInto(s, b.subarray(p));
+  w.pos = p + written;
+  return written;
 }

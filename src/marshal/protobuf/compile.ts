@@ -1,0 +1,121 @@
+/**
+ * The generated protobuf encoder: one JavaScript function per message (new Function), with the field
+ * keys as constants and the common fields (scalars, strings, bytes, nested messages) written inline.
+ * Lists, enums, unions and wrappers are handed to the interpreter (encode.ts), which must give the same
+ * bytes and the same errors; the tests check both paths against each other.
+ */
+import { badPrimitive, encodeFail, shown } from '../check.ts';
+import { field, invalid, lit, pathExpr, Source, type Path } from '../codegen.ts';
+import { need, putString, writeField, writeOneof, writeUnknown } from './encode.ts';
+import type { FieldPlan, MessagePlan } from './plan.ts';
+import type { PbWriter } from './wire.ts';
+
+/** Writes one message's fields (no key, no length) at `w.pos`; `path` names it in errors. */
+export type MessageEncoder = (value: unknown, w: PbWriter, path: string) => void;
+
+/** The compiled encoder of `plan` (and, through it, of the messages it nests). */
+export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, MessageEncoder>()): MessageEncoder {
+  const known = cache.get(plan);
+  if (known) return known;
+  // Schemas are trees, so no plan is reached again while it compiles: no forward reference is needed.
+  const src = new Source();
+  const $fail = src.constant(encodeFail);
+  const $bad = src.constant(badPrimitive);
+  const $shown = src.constant(shown);
+  const $need = src.constant(need);
+  const $str = src.constant(putString);
+  const root: Path = ['path'];
+  src.emit(`if (typeof v !== 'object' || v === null || Array.isArray(v)) ${$fail}(path, ${lit(`expected an object for message ${plan.name}, got `)} + ${$shown}(v));`);
+  src.emit('let x;');
+  for (const m of plan.members) {
+    const p = field(root, m.name);
+    // Each member in its own block, so the locals of one cannot clash with the next.
+    src.emit(`{ x = v[${lit(m.name)}];`);
+    if (m.t === 'oneof') {
+      src.emit(`if (x !== undefined) ${src.constant(writeOneof)}(w, ${src.constant(m.oneof)}, x, ${pathExpr(p)}); }`);
+      continue;
+    }
+    const f: FieldPlan = m.field;
+    const node = f.node;
+    const explicit = f.presence === 'explicit';
+    const implicit = f.presence === 'implicit';
+    const key = `w.varint32(${f.key});`;
+    if (f.list || node.t === 'union' || node.t === 'wrap' || (node.t === 'scalar' && node.kind === 'enum')) {
+      src.emit(`${src.constant(writeField)}(w, ${src.constant(f)}, x, ${pathExpr(p)}); }`);
+      continue;
+    }
+    if (explicit) src.emit('if (x !== undefined) {');
+    switch (node.t) {
+      case 'scalar': {
+        const kind = node.kind;
+        if (kind === 'enum') break;
+        src.emit(`if (${invalid(kind, 'x')}) ${$bad}(${pathExpr(p)}, '${kind}', x);`);
+        if (implicit) {
+          const dflt = kind === 'boolean' ? 'x !== false' : kind === 'int64' || kind === 'uint64' ? 'x !== 0n' : kind === 'char' ? "x !== '\\u0000'" : '!Object.is(x, 0)';
+          src.emit(`if (${dflt}) {`);
+        }
+        src.emit(`if (w.pos + 15 > w.buf.length) ${$need}(w, 15);`);
+        src.emit(key);
+        src.emit(scalarWrite(node.type, kind === 'char'));
+        if (implicit) src.emit('}');
+        break;
+      }
+      case 'string':
+        src.emit(`if (typeof x !== 'string') ${$fail}(${pathExpr(p)}, 'expected a string, got ' + ${$shown}(x));`);
+        if (implicit) src.emit(`if (x !== '') {`);
+        src.emit(`${$need}(w, 10 + x.length * 3); ${key} const s = w.pos++; const n = ${$str}(w, x);`);
+        src.emit(`if (n < 0) ${$fail}(${pathExpr(p)}, 'string holds an unpaired surrogate, which UTF-8 cannot carry');`);
+        if (node.max !== undefined) src.emit(`if (n > ${node.max}) ${$fail}(${pathExpr(p)}, 'string of ' + n + ' UTF-8 bytes exceeds the bound ${node.max}');`);
+        src.emit(`if (!w.endLength(s)) ${$need}(w, w.max);`);
+        if (implicit) src.emit('}');
+        break;
+      case 'bytes':
+        src.emit(`if (!(x instanceof Uint8Array)) ${$fail}(${pathExpr(p)}, 'expected a Uint8Array, got ' + ${$shown}(x));`);
+        if (node.max !== undefined) src.emit(`if (x.length > ${node.max}) ${$fail}(${pathExpr(p)}, x.length + ' bytes exceed the bound ${node.max}');`);
+        if (implicit) src.emit('if (x.length > 0) {');
+        src.emit(`${$need}(w, 10 + x.length); ${key} w.varint32(x.length); w.buf.set(x, w.pos); w.pos += x.length;`);
+        if (implicit) src.emit('}');
+        break;
+      case 'message': {
+        const sub = src.constant(compileEncoder(node.plan, cache));
+        src.emit(`${$need}(w, 6); ${key} const s = w.pos++; ${sub}(x, w, ${pathExpr(p)}); if (!w.endLength(s)) ${$need}(w, w.max);`);
+        break;
+      }
+    }
+    if (explicit) src.emit('}');
+    src.emit('}');
+  }
+  src.emit(`${src.constant(writeUnknown)}(w, v);`);
+  const compiled = src.build<MessageEncoder>(['v', 'w', 'path'], '', '');
+  cache.set(plan, compiled);
+  return compiled;
+}
+
+function scalarWrite(type: string, char: boolean): string {
+  switch (type) {
+    case 'bool':
+      return 'w.buf[w.pos++] = x ? 1 : 0;';
+    case 'int32':
+      return 'w.int32(x);';
+    case 'sint32':
+      return 'w.varint32(((x << 1) ^ (x >> 31)) >>> 0);';
+    case 'sfixed32':
+      return 'w.sfixed32(x);';
+    case 'uint32':
+      return char ? 'w.varint32(x.charCodeAt(0));' : 'w.varint32(x);';
+    case 'fixed32':
+      return char ? 'w.fixed32(x.charCodeAt(0));' : 'w.fixed32(x);';
+    case 'int64':
+    case 'uint64':
+      return 'w.bigVarint(x);';
+    case 'sint64':
+      return 'w.bigVarint((x << 1n) ^ (x >> 63n));';
+    case 'sfixed64':
+    case 'fixed64':
+      return 'w.fixed64(x);';
+    case 'float':
+      return 'w.float(x);';
+    default:
+      return 'w.double(x);';
+  }
+}
