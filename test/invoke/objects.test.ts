@@ -6,6 +6,7 @@ import { ObjectEndpoint } from '../../src/invoke/objects.ts';
 import { formatRef, parseRef } from '../../src/invoke/reference.ts';
 import { UdpRequestReply } from '../../src/invoke/udp-request-reply.ts';
 import { t } from '../../src/marshal/schema.ts';
+import type { Format } from '../../src/marshal/codec-types.ts';
 import { bindUdp } from '../../src/net/udp.ts';
 
 const Overflow = t.struct('Overflow', { limit: t.int32() });
@@ -37,7 +38,7 @@ function counter(start = 0, limit = 1000) {
   };
 }
 
-async function endpoints(t: TestContext, format: 'cdr' | 'cdr-le' | 'xml' | 'json' = 'cdr') {
+async function endpoints(t: TestContext, format: Format = 'cdr') {
   const server = new ObjectEndpoint(new UdpRequestReply(await bindUdp('udp://127.0.0.1:0')), { format, call: { timeout: 2000 } });
   const client = new ObjectEndpoint(new UdpRequestReply(await bindUdp('udp://127.0.0.1:0')), { format, call: { timeout: 2000 } });
   t.after(async () => {
@@ -108,7 +109,7 @@ test('a restarted endpoint on the same port has a new incarnation: old reference
 });
 
 test('references passed as results and arguments arrive as proxies, in every format', async (t) => {
-  for (const format of ['cdr', 'cdr-le', 'xml', 'json'] as const) {
+  for (const format of ['cdr', 'cdr-le', 'xml', 'json', 'protobuf'] as const) {
     const { server, client } = await endpoints(t, format);
     const made: ReturnType<typeof counter>[] = [];
     const factory = client.proxy(

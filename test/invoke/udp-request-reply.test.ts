@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isCourierError } from '../../src/errors.ts';
-import { formatRef, parseRef, type RemoteRef } from '../../src/invoke/reference.ts';
+import { formatRef, parseRef, remoteRefSchema, type RemoteRef } from '../../src/invoke/reference.ts';
+import { codec } from '../../src/marshal/codec.ts';
 import { UdpRequestReply, type IncomingRequest } from '../../src/invoke/udp-request-reply.ts';
 import { bindUdp } from '../../src/net/udp.ts';
 import { SimNetwork } from '../../src/net/sim/network.ts';
@@ -37,6 +38,14 @@ test('a reference prints and parses back, and bad text is ERR_PARSE', () => {
   assert.deepEqual(parseRef(text), ref);
   for (const bad of ['udp://1.2.3.4:1/1/1/X', 'udp://1.2.3.4:99999/1/1/X#0011223344556677', 'x']) {
     assert.throws(() => parseRef(bad), (e) => isCourierError(e, 'ERR_PARSE'));
+  }
+});
+
+test('a reference is a schema type: it marshals and unmarshals in every format', () => {
+  const ref: RemoteRef = { ...target, time: 2n ** 63n + 5n, secret: 2n ** 64n - 1n, objectNumber: 0xffff_ffff };
+  for (const format of ['cdr', 'cdr-le', 'xml', 'json', 'protobuf'] as const) {
+    const c = codec(remoteRefSchema, format);
+    assert.deepEqual(c.decode(c.encode(ref)), ref, format);
   }
 });
 
