@@ -215,3 +215,31 @@ test('compiled and interpreted encoders give the same bytes, and the same ERR_EN
     { numRuns: 1500 },
   );
 });
+
+test('compiled and interpreted decoders agree: same values, and both reject the same mutated input', () => {
+  fc.assert(
+    fc.property(schemaAndValue, fc.array(mutation, { maxLength: 3 }), ({ schema, value }, ms) => {
+      const compiled = codec(schema, 'protobuf');
+      const interpreted = codec(schema, 'protobuf', { codegen: false });
+      let b = compiled.encode(value);
+      for (const m of ms) {
+        const at = b.length === 0 ? 0 : m.at % b.length;
+        if (m.kind === 'truncate') b = b.slice(0, at);
+        else if (m.kind === 'flip' && b.length > 0) {
+          b = b.slice();
+          b[at] = m.byte;
+        } else b = new Uint8Array([...b.subarray(0, at), m.byte, ...b.subarray(at)]);
+      }
+      const run = (c: typeof compiled): unknown => {
+        try {
+          return c.decode(b);
+        } catch (err) {
+          if (!isCourierError(err, 'ERR_DECODE')) throw err;
+          return 'ERR_DECODE';
+        }
+      };
+      assert.deepStrictEqual(run(compiled), run(interpreted));
+    }),
+    { numRuns: 2000 },
+  );
+});

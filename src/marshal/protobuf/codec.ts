@@ -8,6 +8,7 @@ import type { Codec, CodecOptions } from '../codec-types.ts';
 import type { Limits } from '../limits.ts';
 import type { Schema } from '../schema.ts';
 import { readMessage } from './decode.ts';
+import { compileDecoder, type MessageDecoder } from './compile-decoder.ts';
 import { compileEncoder, type MessageEncoder } from './compile.ts';
 import { writeMessage } from './encode.ts';
 import { planRoot } from './plan.ts';
@@ -19,6 +20,7 @@ const KEEP_BUFFER_BYTES = 1024 * 1024;
 /** Builds the protobuf codec of `schema`; throws ERR_SCHEMA for shapes protobuf cannot carry. */
 export function protobufCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   const plan = planRoot(schema);
+  const decodeMessage: MessageDecoder = options.codegen === false ? (r, end, p, l, d) => readMessage(r, plan, end, p, l, d) : compileDecoder(plan);
   const encodeMessage: MessageEncoder = options.codegen === false ? (v, w, p) => writeMessage(w, plan, v, p) : compileEncoder(plan);
   const wrapped = schema.kind !== 'struct';
   const root = rootPath('name' in schema ? schema.name : undefined);
@@ -50,7 +52,7 @@ export function protobufCodec<T>(schema: Schema, options: CodecOptions, limits: 
         throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
       }
       const r = new PbReader(bytes, 0, bytes.length);
-      const m = readMessage(r, plan, bytes.length, root, lim, 0);
+      const m = decodeMessage(r, bytes.length, root, lim, 0);
       // The codec's value type is the schema's; the decoder built exactly that shape from the plan.
       return (wrapped ? m.value : m) as T;
     },

@@ -6,6 +6,7 @@
  */
 import { decodeFail } from '../check.ts';
 import { unionValue } from '../union.ts';
+import { readUtf8 } from '../utf8.ts';
 import type { FieldPlan, MessagePlan, Node, OneofPlan } from './plan.ts';
 import { keepUnknownFields } from './unknown.ts';
 import { END_GROUP, FIXED32, FIXED64, LEN, PbReader, START_GROUP, VARINT } from './wire.ts';
@@ -23,34 +24,52 @@ type ScalarNode = Extract<Node, { t: 'scalar' }>;
 /** Reads the fields of one message from `r.pos` to `end`; returns the value object. Throws ERR_DECODE. */
 export function readMessage(r: PbReader, plan: MessagePlan, end: number, path: string, lim: DecodeLimits, depth: number): Record<string, unknown> {
   if (depth > lim.maxDepth) decodeFail(path, r.pos, `messages nest deeper than maxDepth (${lim.maxDepth})`);
-  const members = plan.members;
-  const vals: unknown[] = new Array<unknown>(members.length);
+  const vals: unknown[] = new Array<unknown>(plan.members.length);
   let unknown: Uint8Array[] | undefined;
   while (r.pos < end) {
     const keyAt = r.pos;
     const key = r.varint32();
     if (r.fault) fault(r, path);
-    const number = key >>> 3;
-    const wt = key & 7;
-    if (number === 0) decodeFail(path, keyAt, 'field number 0 is not allowed');
-    const at = plan.byNumber.get(number);
-    if (at) {
-      const m = members[at[0]]!;
-      if (m.t === 'field') {
-        if (readField(r, m.field, wt, vals, at[0], end, `${path}.${m.name}`, lim, depth)) continue;
-      } else {
-        const f = m.oneof.cases[at[1]]!;
-        if (wt === (f.key & 7)) {
-          const v = readValue(r, f.node, end, `${path}.${m.name}.${f.name}`, lim, depth);
-          vals[at[0]] = caseValue(m.oneof, at[1], v);
-          continue;
-        }
+    unknown = readRecord(r, plan, key, keyAt, vals, end, path, lim, depth, unknown);
+  }
+  return finishMessage(r, plan, vals, unknown, end, path, lim, depth);
+}
+
+/**
+ * Reads the value of the record whose key was just read into `vals`, or keeps it as an unknown field
+ * (returned list of raw records). Shared by the interpreter and the generated decoders.
+ */
+export function readRecord(
+  r: PbReader, plan: MessagePlan, key: number, keyAt: number, vals: unknown[], end: number, path: string, lim: DecodeLimits, depth: number, unknown: Uint8Array[] | undefined,
+): Uint8Array[] | undefined {
+  const number = key >>> 3;
+  const wt = key & 7;
+  if (number === 0) decodeFail(path, keyAt, 'field number 0 is not allowed');
+  const at = plan.byNumber.get(number);
+  if (at) {
+    const m = plan.members[at[0]]!;
+    if (m.t === 'field') {
+      if (readField(r, m.field, wt, vals, at[0], end, `${path}.${m.name}`, lim, depth)) return unknown;
+    } else {
+      const f = m.oneof.cases[at[1]]!;
+      if (wt === (f.key & 7)) {
+        const v = readValue(r, f.node, end, `${path}.${m.name}.${f.name}`, lim, depth);
+        vals[at[0]] = caseValue(m.oneof, at[1], v);
+        return unknown;
       }
     }
-    skipField(r, wt, number, end, path, lim, 0);
-    (unknown ??= []).push(r.buf.subarray(keyAt, r.pos));
   }
+  skipField(r, wt, number, end, path, lim, 0);
+  (unknown ??= []).push(r.buf.subarray(keyAt, r.pos));
+  return unknown;
+}
+
+/** Builds the message value from the fields read: defaults for missing ones, counts checked, unknowns kept. */
+export function finishMessage(
+  r: PbReader, plan: MessagePlan, vals: unknown[], unknown: Uint8Array[] | undefined, end: number, path: string, lim: DecodeLimits, depth: number,
+): Record<string, unknown> {
   if (r.pos !== end) decodeFail(path, r.pos, 'a field runs past the end of its message');
+  const members = plan.members;
   const out: Record<string, unknown> = {};
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
@@ -86,7 +105,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function fault(r: PbReader, path: string): never {
+export function fault(r: PbReader, path: string): never {
   return decodeFail(path, r.pos, r.fault === 'truncated' ? 'input ends inside a value' : 'a varint runs longer than 10 bytes');
 }
 
@@ -124,7 +143,7 @@ function readField(r: PbReader, f: FieldPlan, wt: number, vals: unknown[], i: nu
 }
 
 /** A length prefix, checked against the bytes that remain before anything is allocated. */
-function length(r: PbReader, end: number, path: string): number {
+export function length(r: PbReader, end: number, path: string): number {
   const at = r.pos;
   const len = r.varint32();
   if (r.fault) fault(r, path);
@@ -146,15 +165,7 @@ function readValue(r: PbReader, node: Node, end: number, path: string, lim: Deco
   switch (node.t) {
     case 'string': {
       if (node.max !== undefined && len > node.max) decodeFail(path, at, `string of ${len} bytes exceeds the bound ${node.max}`);
-      let s: string;
-      try {
-        s = utf8.decode(r.buf.subarray(r.pos, stop));
-      } catch {
-        // The fatal decoder throws a TypeError on malformed UTF-8, which proto3 strings may not hold.
-        return decodeFail(path, r.pos, 'string is not valid UTF-8');
-      }
-      r.pos = stop;
-      return s;
+      return readString(r, len, path);
     }
     case 'bytes': {
       if (node.max !== undefined && len > node.max) decodeFail(path, at, `${len} bytes exceed the bound ${node.max}`);
@@ -229,7 +240,7 @@ const ranges: Partial<Record<string, readonly [number, number]>> = {
 };
 
 /** One scalar (no key); r.fault is set on truncation, a value out of the schema's range fails here. */
-function readScalar(r: PbReader, node: ScalarNode, path: string): unknown {
+export function readScalar(r: PbReader, node: ScalarNode, path: string): unknown {
   const at = r.pos;
   let n: number;
   switch (node.type) {
@@ -322,4 +333,21 @@ function skipField(r: PbReader, wt: number, number: number, end: number, path: s
   }
   r.end = save;
   if (r.fault) fault(r, path);
+}
+
+/** `len` bytes of UTF-8 at `r.pos` (bounds already checked) as a string; NUL allowed, malformed UTF-8 fails. */
+export function readString(r: PbReader, len: number, path: string): string {
+  const start = r.pos;
+  let s = readUtf8(r.buf, start, len);
+  if (s === undefined) {
+    // readUtf8 refuses NUL (CDR cannot carry it); protobuf strings may hold it, so decode them whole.
+    try {
+      s = utf8.decode(r.buf.subarray(start, start + len));
+    } catch {
+      // The fatal decoder throws a TypeError on malformed UTF-8, which proto3 strings may not hold.
+      return decodeFail(path, start, 'string is not valid UTF-8');
+    }
+  }
+  r.pos = start + len;
+  return s;
 }
