@@ -243,3 +243,21 @@ test('compiled and interpreted decoders agree: same values, and both reject the 
     { numRuns: 2000 },
   );
 });
+
+test('hostile length prefixes and counts allocate nothing they claim', () => {
+  const S = t.struct('S', { names: t.sequence(t.string()), blob: t.bytes(), grid: t.sequence(t.sequence(t.float64())), empties: t.sequence(t.struct('E', {})) });
+  for (const c of [codec(S, 'protobuf'), codec(S, 'protobuf', { codegen: false })]) {
+    const before = process.memoryUsage();
+    for (let i = 0; i < 2000; i++) {
+      const field = 1 + (i % 4);
+      const input = new Uint8Array([(field << 3) | 2, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]);
+      assert.throws(() => c.decode(input), (err: unknown) => isCourierError(err, 'ERR_DECODE') && /exceeds the \d+ bytes that remain/.test(err.message));
+    }
+    const after = process.memoryUsage();
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+    assert.ok(grown < 32 * 1024 * 1024, `memory grew by ${grown} bytes`);
+  }
+  // Each element costs at least one byte, and maxSequenceLength caps the count whatever the input.
+  const many = new Uint8Array(2 * 5000).fill(0).map((_, i) => (i % 2 === 0 ? 0x22 : 0));
+  assert.throws(() => codec(S, 'protobuf', { maxSequenceLength: 1000 }).decode(many), (err: unknown) => isCourierError(err, 'ERR_DECODE') && /more than 1000 elements/.test(err.message));
+});

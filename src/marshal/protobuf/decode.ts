@@ -268,21 +268,21 @@ export function readScalar(r: PbReader, node: ScalarNode, path: string): unknown
       n = r.fixed32();
       break;
     case 'int64':
-      return BigInt.asIntN(64, r.bigVarint());
+      return checked(r, BigInt.asIntN(64, r.bigVarint()), path);
     case 'uint64':
-      return r.bigVarint();
+      return checked(r, r.bigVarint(), path);
     case 'sint64': {
       const z = r.bigVarint();
-      return (z >> 1n) ^ -(z & 1n);
+      return checked(r, (z >> 1n) ^ -(z & 1n), path);
     }
     case 'sfixed64':
-      return BigInt.asIntN(64, r.fixed64());
+      return checked(r, BigInt.asIntN(64, r.fixed64()), path);
     case 'fixed64':
-      return r.fixed64();
+      return checked(r, r.fixed64(), path);
     case 'float':
-      return r.float();
+      return checked(r, r.float(), path);
     case 'double':
-      return r.double();
+      return checked(r, r.double(), path);
   }
   if (r.fault) fault(r, path);
   if (node.kind === 'enum') return node.enumPlan!.nameOf.get(n) ?? n;
@@ -350,4 +350,10 @@ export function readString(r: PbReader, len: number, path: string): string {
   }
   r.pos = start + len;
   return s;
+}
+
+/** `v`, unless the read that produced it ran out of input (then ERR_DECODE). */
+function checked<T>(r: PbReader, v: T, path: string): T {
+  if (r.fault) fault(r, path);
+  return v;
 }
