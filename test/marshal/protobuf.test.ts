@@ -261,3 +261,13 @@ test('hostile length prefixes and counts allocate nothing they claim', () => {
   const many = new Uint8Array(2 * 5000).fill(0).map((_, i) => (i % 2 === 0 ? 0x22 : 0));
   assert.throws(() => codec(S, 'protobuf', { maxSequenceLength: 1000 }).decode(many), (err: unknown) => isCourierError(err, 'ERR_DECODE') && /more than 1000 elements/.test(err.message));
 });
+
+test('a message field that occurs twice is merged: scalars replaced, lists appended, nested messages merged', () => {
+  const In = t.struct('In', { a: t.int32(), b: t.int32(), xs: t.sequence(t.int32()), deep: t.optional(t.struct('D', { p: t.string(), q: t.string() })) });
+  const S = t.struct('S', { m: t.optional(In) });
+  // m { a: 1 xs: [1] deep { p: "x" } } then m { b: 2 xs: [2] deep { q: "y" } }
+  const input = bytes('0a0a 0801 1a0101 2203 0a0178' + '0a0a 1002 1a0102 2203 120179');
+  const want = { m: { a: 1, b: 2, xs: [1, 2], deep: { p: 'x', q: 'y' } } };
+  assert.deepStrictEqual(codec(S, 'protobuf').decode(input), want);
+  assert.deepStrictEqual(codec(S, 'protobuf', { codegen: false }).decode(input), want);
+});

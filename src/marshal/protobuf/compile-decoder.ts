@@ -7,7 +7,7 @@
  */
 import { decodeFail } from '../check.ts';
 import { field, pathExpr, Source, type Path } from '../codegen.ts';
-import { fault, finishMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
+import { fault, finishMessage, mergeMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
 import type { MessagePlan } from './plan.ts';
 import type { PbReader } from './wire.ts';
 
@@ -68,7 +68,9 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
         return;
       case 'message': {
         const sub = src.constant(compileDecoder(node.plan, cache));
-        src.emit(`case ${f.key}: { ${lengthOf(p)} vals[${i}] = ${sub}(r, r.pos + len, ${pathExpr(p)}, lim, depth + 1); continue; }`);
+        // A second occurrence of the field merges into the first, as protobuf specifies.
+        src.emit(`case ${f.key}: { ${lengthOf(p)} const v = ${sub}(r, r.pos + len, ${pathExpr(p)}, lim, depth + 1);`);
+        src.emit(`vals[${i}] = vals[${i}] === undefined ? v : ${src.constant(mergeMessage)}(${src.constant(node.plan)}, vals[${i}], v); continue; }`);
         return;
       }
       default:

@@ -8,7 +8,8 @@ import { decodeFail } from '../check.ts';
 import { unionValue } from '../union.ts';
 import { readUtf8 } from '../utf8.ts';
 import type { FieldPlan, MessagePlan, Node, OneofPlan } from './plan.ts';
-import { keepUnknownFields } from './unknown.ts';
+import { isDefault } from './encode.ts';
+import { keepUnknownFields, unknownFields } from './unknown.ts';
 import { END_GROUP, FIXED32, FIXED64, LEN, PbReader, START_GROUP, VARINT } from './wire.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -114,7 +115,9 @@ function readField(r: PbReader, f: FieldPlan, wt: number, vals: unknown[], i: nu
   const node = f.node;
   if (!f.list) {
     if (wt !== (node.t === 'scalar' ? node.wire : LEN)) return false;
-    vals[i] = readValue(r, node, end, path, lim, depth);
+    const prev = vals[i];
+    const v = readValue(r, node, end, path, lim, depth);
+    vals[i] = prev !== undefined && node.t === 'message' ? mergeMessage(node.plan, prev, v) : v;
     return true;
   }
   const cur = vals[i];
@@ -356,4 +359,30 @@ export function readString(r: PbReader, len: number, path: string): string {
 function checked<T>(r: PbReader, v: T, path: string): T {
   if (r.fault) fault(r, path);
   return v;
+}
+
+/**
+ * Protobuf's rule for a message field that occurs more than once: the later occurrence is merged into
+ * the earlier one. Repeated fields append, nested messages merge, and any other field takes the later
+ * value when it was on the wire (for implicit presence: when it is not the default).
+ */
+export function mergeMessage(plan: MessagePlan, a: unknown, b: unknown): unknown {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return b;
+  const out: Record<string, unknown> = {};
+  for (const m of plan.members) {
+    const x: unknown = Reflect.get(a, m.name);
+    const y: unknown = Reflect.get(b, m.name);
+    let v = y === undefined ? x : y;
+    if (m.t === 'field') {
+      const f = m.field;
+      if (f.list && Array.isArray(x) && Array.isArray(y)) v = [...x, ...y];
+      else if (f.node.t === 'message' && x !== undefined && y !== undefined) v = mergeMessage(f.node.plan, x, y);
+      else if (f.presence === 'implicit' && isDefault(f.node, y)) v = x;
+    }
+    if (v !== undefined) out[m.name] = v;
+  }
+  const ua = unknownFields(a);
+  const ub = unknownFields(b);
+  if (ua || ub) keepUnknownFields(out, concat([ua ?? empty, ub ?? empty]));
+  return out;
 }
