@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
-import { readJavaStream, type JavaObject } from '../../src/marshal/index.ts';
+import { readJavaStream, writeJavaStream, type JavaObject } from '../../src/marshal/index.ts';
 
 const utf = (s: string) => [s.length >> 8, s.length & 255, ...Buffer.from(s, 'latin1')];
 /** A stream by hand: class P { int x; String n; } written once, then a back-reference to the same object. */
@@ -23,6 +23,7 @@ test('a hand-built stream: fields, a string, and a back-reference to the same ob
   assert.equal(o.className, 'P');
   assert.deepStrictEqual(o.data, [{ className: 'P', fields: { x: 7, n: 'hi' } }]);
   assert.equal(b, a);
+  assert.deepStrictEqual(writeJavaStream([a!, b!]), stream, 'written back byte for byte, the second time as a reference');
 });
 
 function rejects(bytes: Uint8Array, what: RegExp, options = {}): void {

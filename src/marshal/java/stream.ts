@@ -66,11 +66,13 @@ export interface JavaObject {
 export interface JavaArray {
   readonly kind: 'array';
   readonly className: string;
+  readonly desc: JavaClassDesc;
   readonly elements: JavaValue[];
 }
 export interface JavaEnum {
   readonly kind: 'enum';
   readonly className: string;
+  readonly desc: JavaClassDesc;
   readonly constant: string;
 }
 export interface JavaClass {
@@ -233,7 +235,7 @@ class Reader {
         const h = this.newHandle(null);
         const name = this.object();
         if (typeof name !== 'string') this.fail('an enum constant name must be a string');
-        const e: JavaEnum = { kind: 'enum', className: desc.name, constant: name };
+        const e: JavaEnum = { kind: 'enum', className: desc.name, desc, constant: name };
         this.setHandle(h, e);
         this.depth--;
         return e;
@@ -376,7 +378,7 @@ class Reader {
     this.enter();
     const desc = this.classDesc();
     const elements: JavaValue[] = [];
-    const arr: JavaArray = { kind: 'array', className: desc.name, elements };
+    const arr: JavaArray = { kind: 'array', className: desc.name, desc, elements };
     this.newHandle(arr);
     const at = this.pos;
     const n = this.i32();
