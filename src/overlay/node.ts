@@ -335,9 +335,17 @@ export class OverlayNode {
     this.routeHere(r);
   }
 
-  /** Sends `payload` straight to a peer over their logical link (one datagram, no reply). */
+  /**
+   * Sends `payload` straight to a peer over their logical link: one datagram, no reply, no retry (an
+   * omission is not reported). ERR_MESSAGE_TOO_LARGE when it cannot fit maxMessageBytes.
+   */
   send(address: string, payload: Uint8Array): void {
-    this.emit(address, { version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'direct', value: payload } });
+    const m: WireMessage = { version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'direct', value: payload } };
+    const size = wireCodec(MAX_UDP_PAYLOAD).encode(m).length;
+    if (size > this.limits.maxMessageBytes) {
+      throw new MessageTooLargeError(`direct message of ${size} bytes exceeds maxMessageBytes (${this.limits.maxMessageBytes})`, { size, limit: this.limits.maxMessageBytes });
+    }
+    this.emit(address, m);
   }
 
   /** The logical link to a peer, if it is in the table. */

@@ -87,6 +87,7 @@ test('requests past the per-source rate are dropped and counted; oversize datagr
   while (raw.tryReceive()) n++;
   assert.equal(n, 10, 'only the admitted pings were answered');
   assert.throws(() => node.route('k', new Uint8Array(600)), { code: 'ERR_MESSAGE_TOO_LARGE' });
+  assert.throws(() => node.send('udp://10.0.0.2:4000', new Uint8Array(600)), { code: 'ERR_MESSAGE_TOO_LARGE' });
 });
 
 test('stored values per node and per key are bounded; a refused store says so', async () => {
