@@ -2,8 +2,8 @@
 import type { Limits } from './limits.ts';
 import type { Schema } from './schema.ts';
 
-/** Wire formats of this layer: big-endian CDR, little-endian CDR, XML, JSON, Protocol Buffers (proto3 binary). */
-export type Format = 'cdr' | 'cdr-le' | 'xml' | 'json' | 'protobuf';
+/** Wire formats of this layer: big-endian CDR, little-endian CDR, XML, JSON, Protocol Buffers (proto3 binary), Java object serialization. */
+export type Format = 'cdr' | 'cdr-le' | 'xml' | 'json' | 'protobuf' | 'java';
 
 /**
  * How a CDR encoding is framed: `none` a bare stream aligned from its first byte; `corba` a CORBA

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from '../errors.ts';
 import { cdrCodec } from './cdr/codec.ts';
 import type { Codec, CodecOptions, Format } from './codec-types.ts';
+import { javaCodec } from './java/codec.ts';
 import { jsonCodec } from './json/codec.ts';
 import { MARSHAL_DEFAULTS, type Limits } from './limits.ts';
 import { protobufCodec } from './protobuf/codec.ts';
@@ -9,10 +10,10 @@ import { checkSchema } from './schema-check.ts';
 import type { Infer, Schema } from './schema.ts';
 import { xmlCodec } from './xml/codec.ts';
 
-const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json', 'protobuf'];
+const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json', 'protobuf', 'java'];
 
 /**
- * Compiles a codec for values of `schema` in `format` ('cdr' big-endian, 'cdr-le', 'xml', 'json', 'protobuf').
+ * Compiles a codec for values of `schema` in `format` ('cdr' big-endian, 'cdr-le', 'xml', 'json', 'protobuf', 'java').
  * Compile once and reuse: the work of specialising to the schema happens here. Throws ERR_SCHEMA for a
  * malformed schema, ERR_INVALID_ARGUMENT for an unknown format or bad limits.
  */
@@ -40,5 +41,7 @@ export function codec<S extends Schema>(schema: S, format: Format, options: Code
       return jsonCodec(schema, options, limits);
     case 'protobuf':
       return protobufCodec(schema, options, limits);
+    case 'java':
+      return javaCodec(schema, limits);
   }
 }

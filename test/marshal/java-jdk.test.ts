@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readJavaStream, writeJavaStream, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
+import { codec, readJavaStream, t as s_, writeJavaStream, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
 
 /** The Java program that writes the stream (kept here so the test is one file). */
 const writerSource = `// Writes test objects with ObjectOutputStream to the file named by args[0], for test/interop/marshal/java.test.ts.
@@ -37,7 +37,9 @@ public class Writer {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 1) {
-      read(args[0]);
+      if (args[1].equals("read")) read(args[0]);
+      else if (args[1].equals("point-write")) writePoint(args[0]);
+      else readPoint(args[0]);
       return;
     }
     Node a = new Node();
@@ -57,6 +59,54 @@ public class Writer {
       out.writeObject(sb.toString());
       out.writeObject(list);
       out.writeObject(map);
+    }
+  }
+
+  enum Kind { SMALL, LARGE }
+
+  static class Inner implements Serializable {
+    private static final long serialVersionUID = 5L;
+    String tag;
+    long n;
+  }
+
+  static class Point implements Serializable {
+    private static final long serialVersionUID = 3L;
+    int x;
+    double y;
+    boolean ok;
+    byte b;
+    short s;
+    char c;
+    float f;
+    long l;
+    String label;
+    Kind kind;
+    int[] ids;
+    Inner inner;
+    Inner[] inners;
+    byte[] raw;
+    String missing;
+  }
+
+  static void writePoint(String file) throws Exception {
+    Point p = new Point();
+    p.x = -7; p.y = 2.5; p.ok = true; p.b = -1; p.s = 300; p.c = 'q'; p.f = 0.5f; p.l = 1L << 40;
+    p.label = "p\u00e9"; p.kind = Kind.LARGE; p.ids = new int[] { 4, 5 };
+    p.inner = new Inner(); p.inner.tag = "in"; p.inner.n = 9;
+    p.inners = new Inner[] { p.inner, p.inner };
+    p.raw = new byte[] { 0, (byte) 200 };
+    try (ObjectOutputStream out = new ObjectOutputStream(new FileOutputStream(file))) {
+      out.writeObject(p);
+    }
+  }
+
+  static void readPoint(String file) throws Exception {
+    try (ObjectInputStream in = new ObjectInputStream(new FileInputStream(file))) {
+      in.setObjectInputFilter(ObjectInputFilter.Config.createFilter("Writer$*;java.lang.*;[I;[B;[LWriter$Inner;;!*"));
+      Point p = (Point) in.readObject();
+      System.out.println(p.x + "|" + p.y + "|" + p.ok + "|" + p.b + "|" + p.s + "|" + p.c + "|" + p.f + "|" + p.l + "|" + p.label + "|" + p.kind
+          + "|" + p.ids.length + p.ids[1] + "|" + p.inner.tag + p.inner.n + "|" + p.inners.length + "|" + (p.raw[1] & 255) + "|" + p.missing);
     }
   }
 
@@ -154,4 +204,41 @@ test('courier reads what a JDK ObjectOutputStream wrote', (t) => {
   assert.equal(back.stdout.trim(), 'changed by courier|true|true|3|GREEN|70000|true|1|true|42');
   // With an allowlist that omits the test classes, the stream is refused before any of them is read.
   assert.throws(() => readJavaStream(readFileSync(file), { allowClass: (n) => n.startsWith('java.') }), /not on the allowlist/);
+});
+
+const Inner = s_.struct('Inner', { tag: s_.optional(s_.string()), n: s_.int64() }, { java: { className: 'Writer$Inner', serialVersionUID: '5' } });
+const Point = s_.struct(
+  'Point',
+  {
+    x: s_.int32(), y: s_.float64(), ok: s_.boolean(), b: s_.int8(), s: s_.int16(), c: s_.char(), f: s_.float32(), l: s_.int64(),
+    label: s_.optional(s_.string()), kind: s_.optional(s_.enum('Kind', ['SMALL', 'LARGE'], { java: { className: 'Writer$Kind' } })),
+    ids: s_.optional(s_.sequence(s_.int32())), inner: s_.optional(Inner), inners: s_.optional(s_.sequence(Inner)), raw: s_.optional(s_.bytes()), missing: s_.optional(s_.string()),
+  },
+  { java: { className: 'Writer$Point', serialVersionUID: '3' } },
+);
+const point = {
+  x: -7, y: 2.5, ok: true, b: -1, s: 300, c: 'q', f: 0.5, l: 2n ** 40n, label: 'pé', kind: 'LARGE' as const, ids: [4, 5],
+  inner: { tag: 'in', n: 9n }, inners: [{ tag: 'in', n: 9n }, { tag: 'in', n: 9n }], raw: new Uint8Array([0, 200]),
+};
+
+test("codec(schema, 'java') reads the JDK's object and writes one the JDK reads", (t) => {
+  if (!hasJdk) {
+    t.skip('no JDK (Debian: default-jdk-headless): Java serialization interop not checked');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'courier-java-'));
+  writeFileSync(join(dir, 'Writer.java'), writerSource);
+  assert.equal(spawnSync('javac', ['-d', dir, join(dir, 'Writer.java')], { encoding: 'utf8' }).status, 0);
+  const c = codec(Point, 'java');
+  const theirs = join(dir, 'point.bin');
+  assert.equal(spawnSync('java', ['-cp', dir, 'Writer', theirs, 'point-write']).status, 0);
+  assert.deepStrictEqual(c.decode(readFileSync(theirs)), point);
+  const ours = join(dir, 'ours.bin');
+  writeFileSync(ours, c.encode(point));
+  const r = spawnSync('java', ['-cp', dir, 'Writer', ours, 'point-read'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '-7|2.5|true|-1|300|q|0.5|1099511627776|pé|LARGE|25|in9|2|200|null');
+  // A serialVersionUID that does not match is refused, as Java refuses it.
+  const wrong = s_.struct('Point', Point.fields.reduce<Record<string, ReturnType<typeof s_.field>>>((o, f) => ({ ...o, [f.name]: s_.field(f.type) }), {}), { java: { className: 'Writer$Point', serialVersionUID: '4' } });
+  assert.throws(() => codec(wrong, 'java').decode(readFileSync(theirs)), /serialVersionUID/);
 });
