@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
-import { readJavaStream, writeJavaStream, type JavaObject } from '../../src/marshal/index.ts';
+import { codec, readJavaStream, writeJavaStream, type JavaObject, type Schema } from '../../src/marshal/index.ts';
+import { schemaArb, valueArb } from './arbitraries.ts';
 
 const utf = (s: string) => [s.length >> 8, s.length & 255, ...Buffer.from(s, 'latin1')];
 /** A stream by hand: class P { int x; String n; } written once, then a back-reference to the same object. */
@@ -64,4 +65,39 @@ test('mutated and truncated streams give only ERR_DECODE', () => {
     }),
     { numRuns: 3000 },
   );
+});
+
+/** True when the schema is a struct Java can carry (no unions, unsigned 16/32/64-bit or optional primitives). */
+function javaOk(s: Schema): boolean {
+  if (s.kind !== 'struct') return false;
+  try {
+    codec(s, 'java');
+    return true;
+  } catch (err) {
+    if (isCourierError(err, 'ERR_SCHEMA')) return false;
+    throw err;
+  }
+}
+
+test("codec(schema, 'java'): decode(encode(v)) equals v for random mappable schemas; mutated streams give only ERR_DECODE", () => {
+  let checked = 0;
+  fc.assert(
+    fc.property(schemaArb.filter(javaOk).chain((schema) => valueArb(schema).map((value) => ({ schema, value }))), fc.nat(), fc.integer({ min: 0, max: 255 }), ({ schema, value }, at, byte) => {
+      const c = codec(schema, 'java');
+      const b = c.encode(value);
+      assert.deepStrictEqual(c.decode(b), value);
+      checked++;
+      const m = b.slice();
+      m[at % m.length] = byte;
+      for (const input of [m, b.subarray(0, at % b.length)]) {
+        try {
+          c.decode(input);
+        } catch (err) {
+          if (!isCourierError(err, 'ERR_DECODE')) throw err;
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+  assert.ok(checked > 0);
 });

@@ -153,7 +153,7 @@ class Mapper {
         const name = className(s);
         if (j.kind !== 'object' || j.className !== name) return fail(`expected an object of class ${name}`);
         if (j.desc.serialVersionUID !== suid(s)) fail(`class ${name}: stream serialVersionUID ${j.desc.serialVersionUID} does not match ${suid(s)}`);
-        const data = j.data.find((d) => d.className === name)!;
+        const data = j.data.find((d) => d.className === name) ?? fail(`class ${name} wrote no field data (not serializable?)`);
         const out: Record<string, unknown> = {};
         for (const f of s.fields) {
           if (!(f.name in data.fields) && f.type.kind !== 'optional') fail(`class ${name} has no field ${f.name}`);
