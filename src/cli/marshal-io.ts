@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { codec, loadIdlFile, MARSHAL_DEFAULTS, type Encapsulation, type Format, type Schema } from '../marshal/index.ts';
 import { UsageError, type CommandIO } from './command.ts';
 
-const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json', 'protobuf'];
+const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json', 'protobuf', 'java'];
 const encapsulations: readonly Encapsulation[] = ['none', 'corba', 'xcdr1', 'xcdr2'];
 
 /** The type `name` from the IDL file `file`; UsageError when a flag is missing. */

@@ -5,7 +5,7 @@ import { jsonCodecFor, loadType, parseEncapsulation, parseFormat, readInput, wri
 export const decodeCommand: Command = {
   name: 'decode',
   summary: 'unmarshal CDR, XML or JSON bytes of an IDL type and print the value as JSON',
-  help: `Usage: courier decode --schema FILE --type NAME --format cdr|cdr-le|xml|json|protobuf [--in FILE]
+  help: `Usage: courier decode --schema FILE --type NAME --format cdr|cdr-le|xml|json|protobuf|java [--in FILE]
                       [--encapsulation none|corba|xcdr1|xcdr2]
 
 Reads bytes (standard input, or --in FILE), decodes them as type NAME of the IDL file, and prints the
@@ -15,7 +15,7 @@ Malformed input fails with ERR_DECODE naming the byte offset (or line) and the f
 Options:
   --schema FILE         IDL file declaring the type
   --type NAME           the type: Person or a scoped name such as Demo::Person
-  --format F            cdr (big-endian), cdr-le (little-endian), xml, json or protobuf
+  --format F            cdr (big-endian), cdr-le (little-endian), xml, json, protobuf or java
   --encapsulation E     CDR framing: none (default), corba, xcdr1 or xcdr2; a framed input's own
                         byte-order flag decides how it is read
   --in FILE             read the bytes from FILE instead of standard input

@@ -5,7 +5,7 @@ import { jsonCodecFor, loadType, parseEncapsulation, parseFormat, readInput, wri
 export const encodeCommand: Command = {
   name: 'encode',
   summary: 'marshal a JSON value of an IDL type as CDR, XML or JSON bytes',
-  help: `Usage: courier encode --schema FILE --type NAME --format cdr|cdr-le|xml|json|protobuf [--in FILE]
+  help: `Usage: courier encode --schema FILE --type NAME --format cdr|cdr-le|xml|json|protobuf|java [--in FILE]
                       [--encapsulation none|corba|xcdr1|xcdr2] [--pretty]
 
 Reads one value as JSON (standard input, or --in FILE), checks it against type NAME of the IDL file,
@@ -15,7 +15,7 @@ decimal strings, octet sequences as base64, enums by name, unions as {"case", "v
 Options:
   --schema FILE         IDL file declaring the type (#include is followed relative to it)
   --type NAME           the type: Person or a scoped name such as Demo::Person
-  --format F            cdr (big-endian), cdr-le (little-endian), xml, json or protobuf
+  --format F            cdr (big-endian), cdr-le (little-endian), xml, json, protobuf or java
   --encapsulation E     CDR framing: none (default), corba, xcdr1 or xcdr2 (DDS/ROS 2 header)
   --in FILE             read the JSON value from FILE instead of standard input
   --pretty              indent XML and JSON output
