@@ -1,12 +1,13 @@
-// The steps of `courier tour`, in the order the chapter tells them. Each layer adds its own file here.
+// The steps of `courier tour`, in the order the chapter tells them: sockets, testing them under faults,
+// external data representation, remote invocation, multicast, overlays, and MPI. Each layer adds its own file.
 import type { TourStep } from './step.ts';
 import { udpStep } from './udp.ts';
 import { tcpStep } from './tcp.ts';
-import { multicastStep } from './multicast.ts';
-import { marshalStep } from './marshal.ts';
 import { faultsStep } from './faults.ts';
+import { marshalStep } from './marshal.ts';
 import { invokeStep } from './invoke.ts';
-import { mpiStep } from './mpi.ts';
+import { multicastStep } from './multicast.ts';
 import { overlayStep } from './overlay.ts';
+import { mpiStep } from './mpi.ts';
 
-export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, multicastStep, marshalStep, invokeStep, faultsStep, mpiStep, overlayStep];
+export const tourSteps: readonly TourStep[] = [udpStep, tcpStep, faultsStep, marshalStep, invokeStep, multicastStep, overlayStep, mpiStep];
