@@ -74,11 +74,11 @@ test('courier mcast errors are one line with a code and a non-zero exit', async 
   assert.match(h.out(), /Usage: courier mcast join[\s\S]*Examples:/);
 });
 
-test('the tour has the multicast step right after the TCP step, and it runs', async () => {
+test('the tour has a multicast step after the sockets steps, and it runs', async () => {
   const index = tourSteps.findIndex((s) => s.title.startsWith('IP multicast'));
   assert.ok(index >= 0);
   const tcp = tourSteps.findIndex((s) => s.title.startsWith('TCP'));
-  if (tcp >= 0) assert.equal(index, tcp + 1);
+  assert.ok(index > tcp);
   const lines: string[] = [];
   await tourSteps[index]!.run((l) => lines.push(l), new AbortController().signal);
   assert.ok(lines.some((l) => /cas heard nothing/.test(l)), lines.join('\n'));
