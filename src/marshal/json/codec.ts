@@ -8,13 +8,13 @@ import type { Codec, CodecOptions } from '../codec-types.ts';
 import type { Limits } from '../limits.ts';
 import { toDecodeError, toEncodeError } from '../located.ts';
 import type { Schema } from '../schema.ts';
+import { readUtf8Input } from '../text-input.ts';
 import { compileJsonReader } from './decode.ts';
 import { compileJsonDecoder } from './compile-decoder.ts';
 import { compileJsonEncoder } from './compile.ts';
 import { compileJsonWriter, indentJson } from './encode.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Finds "position N" in V8's JSON.parse message, to report a byte offset and line. */
 function syntaxLocation(message: string, text: string): Record<string, number> {
@@ -45,17 +45,7 @@ export function jsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limi
       return encoder.encode(text);
     },
     decode(bytes: Uint8Array): T {
-      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0, path: root });
-      if (bytes.length > limits.maxMessageBytes) {
-        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
-      }
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        // The fatal decoder throws a TypeError without a position; the offset is not worth a second scan.
-        throw new DecodeError('JSON input is not valid UTF-8', { offset: 0, path: root });
-      }
+      const text = readUtf8Input(bytes, limits, root, 'JSON input is not valid UTF-8');
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);

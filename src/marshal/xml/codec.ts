@@ -1,10 +1,10 @@
 /** The XML codec: the element-per-field representation in a namespace, as UTF-8 bytes. */
-import { DecodeError } from '../../errors.ts';
 import { rootPath } from '../check.ts';
 import type { Codec, CodecOptions } from '../codec-types.ts';
 import { MARSHAL_DEFAULTS, type Limits } from '../limits.ts';
 import { toDecodeError, toEncodeError } from '../located.ts';
 import type { Schema } from '../schema.ts';
+import { readUtf8Input } from '../text-input.ts';
 import { compileXmlEncoder } from './compile.ts';
 import { compileXmlReader } from './decode.ts';
 import { compileXmlWriter, hasElements } from './encode.ts';
@@ -13,7 +13,6 @@ import { escapeAttribute } from './text.ts';
 import { checkRootElement, checkXmlNames, xsdTypeName } from './xsd.ts';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   checkRootElement(options.rootElement);
@@ -43,17 +42,7 @@ export function xmlCodec<T>(schema: Schema, options: CodecOptions, limits: Limit
       return encoder.encode(text);
     },
     decode(bytes: Uint8Array): T {
-      if (!(bytes instanceof Uint8Array)) throw new DecodeError('expected a Uint8Array to decode', { offset: 0, path: root });
-      if (bytes.length > limits.maxMessageBytes) {
-        throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
-      }
-      let text: string;
-      try {
-        text = decoder.decode(bytes);
-      } catch {
-        // The fatal decoder's TypeError has no position; say what is wrong instead.
-        throw new DecodeError('XML input is not valid UTF-8 (courier reads UTF-8 only)', { offset: 0, path: root });
-      }
+      const text = readUtf8Input(bytes, limits, root, 'XML input is not valid UTF-8 (courier reads UTF-8 only)');
       try {
         const p = new XmlPull(text, limits.maxDepth);
         p.prolog();
