@@ -1,11 +1,15 @@
-// courier's launcher (`courier run -n 4 app.ts`): starts the ranks of a job as processes, serves their
-// rendezvous, prefixes their output with the rank, and ends the whole job when one rank fails.
+// courier's launcher (`courier run -n 4 app.ts`): starts the ranks of a job as processes (here, or on other
+// hosts over ssh), serves their rendezvous, prefixes their output with the rank, and ends the whole job
+// when one rank fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from '../errors.ts';
 import { realClock, type Clock } from '../net/clock.ts';
+import { isThisHost, networkHost, placeRanks, type HostSlots } from './hosts.ts';
 import { serveRendezvous } from './process/rendezvous.ts';
+import { DEFAULT_SSH, signalLine, sshCommand } from './process/ssh.ts';
+import { localAddressToward } from '../net/route.ts';
 import { ABORT_LINE } from './transport.ts';
 import { startThreadJob } from './threads/launch.ts';
 import { errorLine, summarize, type Failure } from './job-result.ts';
@@ -35,6 +39,13 @@ export interface LaunchOptions {
   readonly clock?: Clock;
   /** Run the ranks as worker threads of this process (shared-memory rings) instead of processes. */
   readonly threads?: boolean;
+  /**
+   * Hosts and their slots (`--hosts a:2,b:2`): ranks fill them in order; a host other than `localhost` or
+   * this machine's name is reached with `ssh`. Default: every rank here.
+   */
+  readonly hosts?: readonly HostSlots[];
+  /** The ssh command and its options, before the host. Default `ssh -o BatchMode=yes`. */
+  readonly ssh?: readonly string[];
 }
 
 /** How one rank ended. */
@@ -73,10 +84,23 @@ export interface Job {
 export async function startJob(options: LaunchOptions): Promise<Job> {
   const np = options.np;
   if (!Number.isInteger(np) || np < 1) throw new InvalidArgumentError(`-n must be a positive integer, got ${np}`, { np });
-  if (options.threads) return startThreadJob(options);
+  if (options.threads) {
+    if (options.hosts) throw new InvalidArgumentError('--threads runs every rank in this process: it cannot be combined with --hosts', {});
+    return startThreadJob(options);
+  }
   const clock = options.clock ?? realClock;
   const grace = options.killGraceMs ?? 2000;
-  const rendezvous = np > 1 ? await serveRendezvous('tcp://127.0.0.1:0', np) : undefined;
+  const placement = options.hosts ? placeRanks(np, options.hosts) : new Array<string>(np).fill('localhost');
+  const remote = placement.map((host) => !isThisHost(host));
+  const anyRemote = remote.some(Boolean);
+  if (anyRemote && options.net === 'ipc') throw new InvalidArgumentError('--ipc connects ranks of one host: it cannot be combined with remote --hosts', {});
+  // Ranks on other hosts reach the rendezvous, and each other, through the address of the interface that
+  // routes to them, so then the rendezvous listens on every interface and ranks here listen on that address.
+  const toward = new Map<string, string>();
+  for (const host of new Set(placement.filter((_, r) => remote[r]))) toward.set(host, await localAddressToward(networkHost(host)));
+  const hereAddress = toward.values().next().value;
+  const rendezvous = np > 1 ? await serveRendezvous(anyRemote ? 'tcp://0.0.0.0:0' : 'tcp://127.0.0.1:0', np) : undefined;
+  const rendezvousPort = rendezvous ? Number(/:(\d+)$/.exec(rendezvous.address)![1]) : 0;
   const job = randomBytes(6).toString('hex');
   const ts = /\.[mc]?ts$/.test(options.program);
   const nodeArgs = [...(ts ? ['--import', import.meta.resolve('tsx')] : []), ...(options.nodeArgs ?? [])];
@@ -91,17 +115,26 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
   const result = new Promise<JobResult>((resolve) => (resolveResult = resolve));
   let cancelKill: (() => void) | undefined;
 
+  // A remote rank is signalled through its session (see process/ssh.ts); killing its ssh ends the session,
+  // and with it the rank.
+  const signalRank = (rank: number, signal: NodeJS.Signals) => {
+    const child = children[rank];
+    if (!child) return;
+    if (!remote[rank]) return void child.kill(signal);
+    if (child.stdin?.writable) child.stdin.write(signalLine(signal));
+    if (signal === 'SIGKILL') child.kill('SIGKILL');
+  };
   const stop = () => {
     if (stopping) return;
     stopping = true;
     // The failed rank is ending by itself (an aborting rank is about to exit with its code).
-    for (let r = 0; r < np; r++) if (!exits[r] && r !== failure?.rank) children[r]?.kill('SIGTERM');
+    for (let r = 0; r < np; r++) if (!exits[r] && r !== failure?.rank) signalRank(r, 'SIGTERM');
     cancelKill = clock.setTimer(() => {
-      for (let r = 0; r < np; r++) if (!exits[r]) children[r]?.kill('SIGKILL');
+      for (let r = 0; r < np; r++) if (!exits[r]) signalRank(r, 'SIGKILL');
     }, grace);
   };
   const forward = (signal: NodeJS.Signals) => () => {
-    for (let r = 0; r < np; r++) if (!exits[r]) children[r]?.kill(signal);
+    for (let r = 0; r < np; r++) if (!exits[r]) signalRank(r, signal);
     // The signal says more than a stop request the same signal may have caused a moment earlier.
     if (!failure || failure.rank < 0) failure = { rank: -1, reason: `interrupted by ${signal}` };
     stop();
@@ -129,16 +162,28 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
   };
 
   for (let rank = 0; rank < np; rank++) {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...options.env,
+    const host = placement[rank]!;
+    const rankEnv: Record<string, string> = {
       COURIER_RANK: String(rank),
       COURIER_SIZE: String(np),
       COURIER_JOB: job,
-      ...(rendezvous ? { COURIER_RENDEZVOUS: rendezvous.address } : {}),
+      ...(rendezvous ? { COURIER_RENDEZVOUS: `tcp://${remote[rank] ? toward.get(host)! : '127.0.0.1'}:${rendezvousPort}` } : {}),
       ...(options.net === 'ipc' ? { COURIER_MPI_NET: 'ipc' } : {}),
+      ...(remote[rank] ? { COURIER_MPI_HOST: networkHost(host) } : hereAddress ? { COURIER_MPI_HOST: hereAddress } : {}),
     };
-    const child = spawn(process.execPath, [...nodeArgs, options.program, ...(options.args ?? [])], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = [...nodeArgs, options.program, ...(options.args ?? [])];
+    let child: ChildProcess;
+    if (remote[rank]) {
+      const extra = Object.fromEntries(Object.entries(options.env ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+      // tsx first, so that the preloaded remote-rank.ts (and a .ts program) can load.
+      const preload = ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('./process/remote-rank.ts')];
+      const remoteCommand = [process.execPath, ...preload, ...(options.nodeArgs ?? []), options.program, ...(options.args ?? [])];
+      const { file, args } = sshCommand(options.ssh ?? DEFAULT_SSH, host, options.cwd ?? process.cwd(), { ...extra, ...rankEnv }, remoteCommand);
+      child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdin?.on('error', () => undefined); // a session that has ended is reported by its exit
+    } else {
+      child = spawn(process.execPath, command, { env: { ...process.env, ...options.env, ...rankEnv }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    }
     children.push(child);
     const closed = Promise.all([lines(child, 'stdout', rank, onLine), lines(child, 'stderr', rank, (r, s, line) => {
       const tail = lastErrors[r]!;
@@ -172,7 +217,7 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
   return {
     pids: children.map((c) => c.pid),
     result,
-    kill: (rank, signal = 'SIGKILL') => void children[rank]?.kill(signal),
+    kill: (rank, signal = 'SIGKILL') => signalRank(rank, signal),
     stop: onAbort,
   };
 }

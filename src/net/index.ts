@@ -1,5 +1,6 @@
 // Public API of the net layer: addresses, clocks, datagram endpoints (UDP), message streams (TCP), select.
 export { formatAddress, parseAddress, type Address, type AddressLike, type InetAddress, type IpcAddress, type Transport } from './address.ts';
+export { localAddressToward } from './route.ts';
 export { realClock, type Clock } from './clock.ts';
 export type { Datagram, DatagramEndpoint, DatagramStats } from './datagram.ts';
 export { select, type Selectable } from './select.ts';
