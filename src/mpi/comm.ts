@@ -153,6 +153,13 @@ export class PointToPoint {
     return (request as Request<T>).wait(); // as in irecv
   }
 
+  /** Receives the next message from `source` in the collective context, whatever its tag, with the tag. */
+  protected async collRecvTagged(source: number): Promise<{ value: unknown; tag: number }> {
+    const request = this.engine.recv({ context: this.context + 1, source: this.toWorld[source]!, tag: ANY_TAG, toLocal: this.toLocal }, undefined, `collective recv from ${source}`);
+    const value = await request.wait();
+    return { value, tag: request.status!.tag }; // a completed receive always has its status
+  }
+
   private start(value: unknown, dest: number, tag: number, mode: SendMode): Request<undefined> {
     if (!Number.isInteger(dest) || dest < 0 || dest >= this.size) throw new InvalidArgumentError(`destination rank ${dest} is not in 0..${this.size - 1}`, { dest, size: this.size });
     if (!Number.isInteger(tag) || tag < 0 || tag > TAG_UB) throw new InvalidArgumentError(`tag ${tag} is not in 0..${TAG_UB}`, { tag });

@@ -27,6 +27,7 @@ export class Communicator extends PointToPoint {
       size: this.size,
       send: (value, dest, tag) => this.collSend(value, dest, tag),
       recv: (source, tag) => this.collRecv(source, tag),
+      recvTagged: (source) => this.collRecvTagged(source),
     };
   }
 

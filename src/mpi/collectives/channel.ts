@@ -9,6 +9,8 @@ export interface Channel {
   readonly size: number;
   send(value: unknown, dest: number, tag: number): Promise<unknown>;
   recv(source: number, tag: number): Promise<unknown>;
+  /** Receives the next collective message from `source` whatever its tag, and says which tag it had. */
+  recvTagged(source: number): Promise<{ readonly value: unknown; readonly tag: number }>;
 }
 
 /** Tags of the collectives: every rank calls collectives in the same order, so these only help debugging. */
@@ -24,6 +26,10 @@ export const enum CollTag {
   ReduceScatter = 9,
   Scan = 10,
   Exscan = 11,
+  /** A large broadcast's element count, sent down the binomial tree instead of the value. */
+  BcastLarge = 12,
+  /** A large broadcast's blocks for one subtree. */
+  BcastScatter = 13,
 }
 
 /** Sends to `dest` and receives from `source` at once (so large rendezvous messages cannot deadlock). */

@@ -3,6 +3,7 @@ import type { Op } from '../ops.ts';
 import { isTypedArray, type TypedArray } from '../payload.ts';
 import { bcast } from './bcast.ts';
 import { checkCounts, checkRoot, CollTag, displacements, evenCounts, exchange, setAt, type Channel } from './channel.ts';
+import { ringAllgather, ringReduceScatter } from './ring.ts';
 
 /** Allreduce switches from recursive doubling to the ring at this many bytes (typed arrays, commutative ops). */
 export const RING_ALLREDUCE_BYTES = 64 * 1024;
@@ -35,23 +36,36 @@ export async function reduce(c: Channel, value: unknown, op: Op, root: number): 
 }
 
 /**
- * Combines every rank's value and gives the result to all. Small values: recursive doubling (log2 n rounds
- * of pairwise exchange; non-powers of two fold the extra ranks in first). Typed arrays of at least
- * RING_ALLREDUCE_BYTES with a commutative op and one element per rank: the ring (reduce-scatter, then
- * allgather), which moves 2(n-1)/n of the data per rank instead of log2 n copies.
+ * Combines every rank's value and gives the result to all, choosing the algorithm as MPICH and Open MPI do.
+ * Small values: recursive doubling (log2 n rounds of pairwise exchange). Typed arrays of at least
+ * RING_ALLREDUCE_BYTES with a commutative op and one element per block: on a power-of-two rank count,
+ * Rabenseifner's (reduce-scatter by recursive halving, allgather by recursive doubling: 2 log2 n steps);
+ * otherwise the ring (2(n-1) steps, but no rank sits out). Both move 2(n-1)/n of the data per rank
+ * instead of log2 n whole copies.
  */
 export async function allreduce(c: Channel, value: unknown, op: Op): Promise<unknown> {
   if (c.size === 1) return value;
-  if (isTypedArray(value) && op.commutative && value.byteLength >= RING_ALLREDUCE_BYTES && value.length >= c.size) return ringAllreduce(c, value, op);
+  if (isTypedArray(value) && op.commutative && value.byteLength >= RING_ALLREDUCE_BYTES && value.length >= c.size) {
+    return (c.size & (c.size - 1)) === 0 ? rabenseifner(c, value, op) : ringAllreduce(c, value, op);
+  }
   return recursiveDoubling(c, value, op);
 }
 
-async function recursiveDoubling(c: Channel, value: unknown, op: Op): Promise<unknown> {
-  const n = c.size;
-  const r = c.rank;
+/**
+ * The rank counts of recursive algorithms: the largest power of two `pof2` not above n, and the `rem`
+ * ranks beyond it. The first 2*rem ranks pair up (an even one folds into the odd one above it), so that
+ * pof2 "virtual" ranks remain; virtual rank v is real rank 2v+1 below rem, else v+rem.
+ */
+function folding(n: number): { pof2: number; rem: number; real: (v: number) => number } {
   let pof2 = 1;
   while (pof2 * 2 <= n) pof2 *= 2;
   const rem = n - pof2;
+  return { pof2, rem, real: (v) => (v < rem ? v * 2 + 1 : v + rem) };
+}
+
+async function recursiveDoubling(c: Channel, value: unknown, op: Op): Promise<unknown> {
+  const r = c.rank;
+  const { pof2, rem, real } = folding(c.size);
   let acc = value;
   let virtual: number;
   // The first 2*rem ranks pair up: each even one hands its value to the odd one above and sits out.
@@ -68,8 +82,7 @@ async function recursiveDoubling(c: Channel, value: unknown, op: Op): Promise<un
   }
   if (virtual >= 0) {
     for (let mask = 1; mask < pof2; mask <<= 1) {
-      const partner = virtual ^ mask;
-      const dest = partner < rem ? partner * 2 + 1 : partner + rem;
+      const dest = real(virtual ^ mask);
       const got = await exchange(c, acc, dest, dest, CollTag.Allreduce);
       // Each virtual rank covers a contiguous run of real ranks, so lower-first keeps rank order.
       acc = dest < r ? op.combine(got, acc) : op.combine(acc, got);
@@ -82,6 +95,41 @@ async function recursiveDoubling(c: Channel, value: unknown, op: Op): Promise<un
   return acc;
 }
 
+/**
+ * Rabenseifner's allreduce on n = 2^k ranks (commutative op): the vector is cut into n blocks; in k
+ * halving steps each rank sends the half of its current range its partner keeps and combines the half it
+ * keeps, ending with one block fully reduced; k doubling steps then swap ever larger ranges until every
+ * rank has every block. Each block is reduced on one rank only, so all ranks end with identical bits.
+ */
+async function rabenseifner(c: Channel, value: TypedArray, op: Op): Promise<unknown> {
+  const n = c.size;
+  const me = c.rank;
+  const counts = evenCounts(value.length, n);
+  const displs = displacements(counts);
+  const acc = value.slice();
+  const range = (lo: number, hi: number) => acc.subarray(displs[lo]!, hi === n ? acc.length : displs[hi]!);
+  let lo = 0;
+  let hi = n;
+  for (let mask = n >> 1; mask > 0; mask >>= 1) {
+    const mid = (lo + hi) >> 1;
+    const upper = (me & mask) !== 0;
+    const [keepLo, keepHi, sendLo, sendHi] = upper ? [mid, hi, lo, mid] : [lo, mid, mid, hi];
+    const got = await exchange(c, range(sendLo, sendHi), me ^ mask, me ^ mask, CollTag.Allreduce);
+    setAt(acc, op.combine(range(keepLo, keepHi), got), displs[keepLo]!);
+    lo = keepLo;
+    hi = keepHi;
+  }
+  for (let mask = 1; mask < n; mask <<= 1) {
+    const partner = me ^ mask;
+    // The partner holds the range of the same size beside ours: below it when its bit is clear.
+    const [theirLo, theirHi] = partner < me ? [lo - mask, lo] : [hi, hi + mask];
+    setAt(acc, await exchange(c, range(lo, hi), partner, partner, CollTag.Allreduce), displs[theirLo]!);
+    lo = Math.min(lo, theirLo);
+    hi = Math.max(hi, theirHi);
+  }
+  return acc;
+}
+
 async function ringAllreduce(c: Channel, value: TypedArray, op: Op): Promise<unknown> {
   const n = c.size;
   const counts = evenCounts(value.length, n);
@@ -89,40 +137,6 @@ async function ringAllreduce(c: Channel, value: TypedArray, op: Op): Promise<unk
   await ringReduceScatter(c, acc, counts, op, 1, CollTag.Allreduce);
   await ringAllgather(c, acc, counts, 1, CollTag.Allreduce);
   return acc;
-}
-
-/**
- * Ring reduce-scatter in place on `acc` split into blocks of `counts`: in n-1 steps each rank passes one
- * block to its right neighbour and combines the one from its left. Afterwards rank r holds the complete
- * block (r + shift) mod n.
- */
-async function ringReduceScatter(c: Channel, acc: TypedArray, counts: readonly number[], op: Op, shift: number, tag: number): Promise<void> {
-  const n = c.size;
-  const r = c.rank;
-  const displs = displacements(counts);
-  const right = (r + 1) % n;
-  const left = (r - 1 + n) % n;
-  const block = (i: number) => acc.subarray(displs[i]!, displs[i]! + counts[i]!);
-  for (let s = 0; s < n - 1; s++) {
-    const out = (((r - s + shift - 1) % n) + n) % n;
-    const into = (((r - s + shift - 2) % n) + n) % n;
-    const got = await exchange(c, block(out), right, left, tag);
-    // The received block comes from ranks below ours in ring order; the op is commutative, so either order.
-    setAt(acc, op.combine(got, block(into)), displs[into]!);
-  }
-}
-
-/** Ring allgather in place: rank r starts with block (r + shift) mod n complete and ends with all of them. */
-async function ringAllgather(c: Channel, acc: TypedArray, counts: readonly number[], shift: number, tag: number): Promise<void> {
-  const n = c.size;
-  const r = c.rank;
-  const displs = displacements(counts);
-  for (let s = 0; s < n - 1; s++) {
-    const out = (((r + shift - s) % n) + n) % n;
-    const into = (((r + shift - s - 1) % n) + n) % n;
-    const got = await exchange(c, acc.subarray(displs[out]!, displs[out]! + counts[out]!), (r + 1) % n, (r - 1 + n) % n, tag);
-    setAt(acc, got, displs[into]!);
-  }
 }
 
 /**
