@@ -187,7 +187,7 @@ test('a data copy from a neighbour that is not the upstream toward the source or
   const stranger = sim.alm.find((e) => e.address !== up && e !== victim && !receivers.includes(e))!;
   const forged = sim.alm[1]!.router;
   // The stranger sends a well-formed data packet of the real source to the victim directly.
-  stranger.node.send(victim.address, encodeAlm({ case: 'data', value: { group: GROUP, source: { id: forged.id, address: forged.address }, epoch: 1, seq: 99, payload: Buffer.from('forged') } }));
+  stranger.node.send(victim.address, encodeAlm({ case: 'data', value: { group: GROUP, source: { id: forged.id, address: forged.address }, epoch: 1, seq: 99, spt: true, payload: Buffer.from('forged') } }));
   sim.run(1000);
   assert.equal(victim.stats().rpfFailures, 1);
   assert.ok(!sim.got.get(victim.address)!.some((d) => d.seq === 99));

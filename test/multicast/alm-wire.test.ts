@@ -23,7 +23,7 @@ const message: fc.Arbitrary<AlmMessage> = fc.oneof(
     entries: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 2 }), join: fc.boolean(), source }), { maxLength: 8 }),
   }).map((value) => ({ case: 'joinPrune' as const, value })),
   fc.nat({ max: 0xffffffff }).map((value) => ({ case: 'ack' as const, value })),
-  fc.record({ group, source, epoch: fc.nat({ max: 0xffffffff }), seq: fc.nat({ max: 0xffffffff }), payload: fc.uint8Array({ maxLength: 64 }) }).map((value) => ({ case: 'data' as const, value })),
+  fc.record({ group, source, epoch: fc.nat({ max: 0xffffffff }), seq: fc.nat({ max: 0xffffffff }), spt: fc.boolean(), payload: fc.uint8Array({ maxLength: 64 }) }).map((value) => ({ case: 'data' as const, value })),
   fc.record({ group, source, epoch: fc.nat({ max: 0xffffffff }), seq: fc.nat({ max: 0xffffffff }), isNull: fc.boolean(), payload: fc.uint8Array({ maxLength: 64 }) }).map((value) => ({ case: 'register' as const, value })),
   fc.record({ group, source }).map((value) => ({ case: 'registerStop' as const, value })),
 );

@@ -37,7 +37,9 @@ const body = t.union('AlmBody', t.uint8(), {
     t.struct('AlmJoinPrune', { nonce: t.uint32(), group, rpKey: id, holdtimeMs: t.uint32(), entries: t.sequence(entry, MAX_JP_ENTRIES) }),
   ),
   ack: t.case([2], t.uint32()),
-  data: t.case([3], t.struct('AlmData', { group, source, epoch: t.uint32(), seq: t.uint32(), payload: t.bytes(MAX_PAYLOAD_BYTES) })),
+  // `spt`: this copy travels on the source's tree (the sender took it from there, or is the source); a
+  // receiver's node sets its SPT bit only on such a copy.
+  data: t.case([3], t.struct('AlmData', { group, source, epoch: t.uint32(), seq: t.uint32(), spt: t.boolean(), payload: t.bytes(MAX_PAYLOAD_BYTES) })),
   register: t.case(
     [4],
     t.struct('AlmRegister', { group, source, epoch: t.uint32(), seq: t.uint32(), isNull: t.boolean(), payload: t.bytes(MAX_PAYLOAD_BYTES) }),

@@ -60,6 +60,12 @@ export interface AlmOptions extends Partial<AlmLimits> {
   /** When a receiver's node switches to the source's tree. Default 'first-packet'. */
   readonly switchPolicy?: SwitchPolicy;
   /**
+   * Where a switching node's (S,G) join goes: 'overlay' (the default) hop by hop along the overlay's route
+   * toward the source's id, so the source's fan-out is bounded by its routing table; 'direct' straight to the
+   * source over one logical link: the lowest delay (the direct path), one copy per receiver's node at the source.
+   */
+  readonly sptJoin?: 'overlay' | 'direct';
+  /**
    * Static RPs: group name → RP node id (20 bytes). A group not listed (or a mapping returning undefined)
    * uses the node responsible for the hash of its name.
    */

@@ -105,8 +105,12 @@ export class AlmRouter {
   readonly limits: Readonly<AlmLimits>;
   readonly events: AlmEvents;
   readonly policy: SwitchPolicy;
+  /** Where (S,G) joins go: along the overlay's route toward the source, or straight to it. */
+  readonly sptJoin: 'overlay' | 'direct';
   /** Called with each packet for the local application (set by the endpoint). */
   onLocal: (packet: DataPacket) => void = () => {};
+  /** When set, called for every data copy sent to a neighbour (simulations measure link stress with it). */
+  onCopy: ((to: string, packet: DataPacket) => void) | undefined;
   private readonly clock: Clock;
   private readonly random: Prng;
   private readonly rpOf: (group: string) => NodeId;
@@ -134,6 +138,8 @@ export class AlmRouter {
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? new Prng(randomInt(0x7fffffff));
     this.policy = checkPolicy(options.switchPolicy ?? 'first-packet');
+    this.sptJoin = options.sptJoin ?? 'overlay';
+    if (this.sptJoin !== 'overlay' && this.sptJoin !== 'direct') throw new InvalidArgumentError(`sptJoin must be 'overlay' or 'direct', got '${String(this.sptJoin)}'`, {});
     this.rpOf = rpResolver(options.rp);
     this.address = node.address;
     this.id = node.id;
@@ -197,7 +203,7 @@ export class AlmRouter {
       s.register = new RegisterState(this.limits.registerSuppressionMs, this.limits.registerProbeMs);
       this.emit('register', g, this.address);
     }
-    const packet: DataPacket = { group: g.name, source: this.self, epoch, seq, payload };
+    const packet: DataPacket = { group: g.name, source: this.self, epoch, seq, spt: true, payload };
     // Encoded (and so size-checked) before anything is sent, so a packet too large fails whole.
     const bytes = encodeAlm({ case: 'data', value: packet });
     const rootHere = this.nextToward(g.rpKey, undefined) === undefined;
@@ -373,7 +379,9 @@ export class AlmRouter {
       // The SPT bit is set by arrival on the source tree's interface, even when the shared tree was faster
       // with this packet (its copy is then the second, dropped below).
       const first = s.seen.add(packet.epoch, packet.seq);
-      if (!s.sptBit) this.setSptBit(g, s, packet, from);
+      // Only a copy the upstream itself took from the source's tree counts: a shared-tree copy it passes on
+      // (while it switches) says nothing about where the source's tree starts.
+      if (!s.sptBit && packet.spt) this.setSptBit(g, s, packet, from);
       if (!first) {
         this.counters.secondCopiesDropped++;
         return;
@@ -395,15 +403,16 @@ export class AlmRouter {
       this.counters.secondCopiesDropped++;
       return s;
     }
+    const copy = packet.spt ? { ...packet, spt: false } : packet;
     if (s?.sptBit) {
       // After the switch the shared tree is a second path until it is pruned: a packet it brings first (sent
       // before the source's tree reached us, or lost on it) is passed on, so the switch loses nothing.
       this.counters.gapFilled++;
-      this.forward(inheritedSg(g, s), from, packet);
+      this.forward(inheritedSg(g, s), from, copy);
       this.checkCaughtUp(g, s);
       return s;
     }
-    this.forward(inheritedRpt(g, s), from, packet);
+    this.forward(inheritedRpt(g, s), from, copy);
     return s;
   }
 
@@ -473,7 +482,7 @@ export class AlmRouter {
     const keep = stop ? 3 * this.limits.registerSuppressionMs + this.limits.registerProbeMs : this.limits.keepaliveMs;
     s.kaExpires = Math.max(s.kaExpires, now + keep);
     if (!r.isNull) {
-      const packet: DataPacket = { group: g.name, source: r.source, epoch: r.epoch, seq: r.seq, payload: r.payload };
+      const packet: DataPacket = { group: g.name, source: r.source, epoch: r.epoch, seq: r.seq, spt: false, payload: r.payload };
       this.onSharedTree(g, s, packet, undefined);
       this.considerSwitch(g, s, packet);
     }
@@ -518,7 +527,7 @@ export class AlmRouter {
       const olist = inheritedSg(g, s);
       const kat = s.kaExpires > now;
       const sgDesired = !isSource && (s.oifs.size > 0 || (s.localSwitch && wc.oifs.has(LOCAL)) || (kat && s.sptBit && olist.length > 0) || (kat && wc.root && olist.length > 0));
-      const upS = sgDesired ? this.nextToward(s.source.id, s.upstream) : undefined;
+      const upS = sgDesired ? this.towardSource(s) : undefined;
       if (!sameNeighbor(upS, s.upstream)) {
         if (s.upstream) {
           this.entry(s.upstream, g, ENTRY_SG, false, s.source);
@@ -632,6 +641,14 @@ export class AlmRouter {
     return false;
   }
 
+  // The (S,G) upstream: the overlay's next hop toward the source's id (a tree whose fan-out is spread over
+  // the overlay), or with sptJoin 'direct' the source itself (the shortest path, at the cost of the source
+  // sending one copy per receiver's node), unless it is taken for dead.
+  private towardSource(s: SourceEntry): Neighbor | undefined {
+    if (this.sptJoin === 'direct' && !this.isSuspect(s.source.address)) return s.upstream?.address === s.source.address ? s.upstream : { id: s.source.id, address: s.source.address };
+    return this.nextToward(s.source.id, s.upstream);
+  }
+
   /**
    * The upstream neighbour toward `key` (the reverse path): keep `current` while it is alive, in the table
    * and closer to the key than this node (a tree that changes only when it must); else the best closer
@@ -659,6 +676,7 @@ export class AlmRouter {
       }
       bytes ??= encodeAlm({ case: 'data', value: packet });
       this.counters.dataSent++;
+      this.onCopy?.(a, packet);
       this.raw(a, bytes, true);
     }
   }
