@@ -44,12 +44,19 @@ row('link stress max, shared tree', 'copies/link', 'lower', [median(r.rpt.maxStr
 row('link stress mean, after switch', 'copies/link', 'lower', [mean(r.spt.meanStress)]);
 row('link stress mean, after switch', 'copies/link', 'lower', [1], 'IP multicast');
 row('link stress max, after switch', 'copies/link', 'lower', [median(r.spt.maxStress)]);
+row('RDP p50, after switch, sptJoin direct', 'x unicast', 'lower', [median(r.sptDirect.rdp)]);
+row('RDP p90, after switch, sptJoin direct', 'x unicast', 'lower', [percentile(r.sptDirect.rdp, 90)]);
+row('link stress mean, after switch, sptJoin direct', 'copies/link', 'lower', [mean(r.sptDirect.meanStress)]);
+row('link stress max, after switch, sptJoin direct', 'copies/link', 'lower', [median(r.sptDirect.maxStress)]);
 row('tree delay p50, shared tree', 'ms', 'lower', [median(r.rpt.delayMs)]);
 row('tree delay p50, after switch', 'ms', 'lower', [median(r.spt.delayMs)]);
 // The switch.
 row('duplicates delivered', 'packets', 'lower', [r.duplicatesDelivered]);
 row('second copies at receivers during switch', 'copies', 'lower', [r.switchDuplicateCopies]);
 row('packets lost during switch', 'packets', 'lower', [r.lostDuringSwitch]);
+row('second copies at receivers during switch, sptJoin direct', 'copies', 'lower', [r.directSwitchDuplicateCopies]);
+row('packets lost during switch, sptJoin direct', 'packets', 'lower', [r.directLostDuringSwitch]);
+row('packets sent while measuring the switch', 'packets', 'higher', [r.packetsSent]);
 // Membership and repair.
 row('join latency p50', 'ms', 'lower', [median(r.joinLatencyMs)]);
 row('join latency p90', 'ms', 'lower', [percentile(r.joinLatencyMs, 90)]);
