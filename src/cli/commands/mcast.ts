@@ -1,17 +1,23 @@
 import { formatAddress } from '../../net/address.ts';
 import { openMulticast, parseGroupAddress, type GroupAddress, type GroupInfo } from '../../multicast/index.ts';
+import { AlmEndpoint, buildOverlay, drawTrees, type SwitchPolicy } from '../../multicast/alm/index.ts';
 import { parseFlags, parseSize, UsageError, type Command, type CommandIO } from '../command.ts';
 import { showPayload, stdinLines } from '../payload.ts';
 
 const help = `Usage: courier mcast join GROUP:PORT [--source S] [--interface I] [--count N] [--buffer BYTES]
        courier mcast send GROUP:PORT [MESSAGE] [--ttl N] [--interface I] [--no-loopback]
        courier mcast info GROUP
+       courier mcast tree GROUP [--nodes N] [--receivers R] [--policy first-packet|never|BYTES/S] [--direct] [--seed S]
 
 join   joins the group (several processes on one host may join the same group and port) and prints
        each datagram that arrives with its sender; with --source, only that source's (SSM, required
        for 232.0.0.0/8 and ff3x::/32).
 send   sends MESSAGE to the group as one datagram; without MESSAGE, each line of standard input.
 info   prints the group's scope, block and whether routers forward it.
+tree   application-level multicast (no IP multicast routing needed): builds an overlay of N nodes on the
+       simulated internet (virtual time), lets R of them join GROUP via its RP (the node responsible for
+       the group's key), has one source send for a second, and draws the shared tree (RPT) before the
+       first packet and the RPT with its (S,G,rpt) prunes and the source's tree (SPT) after the switch.
 
 GROUP is an IPv4 class-D address (239.1.2.3) or an IPv6 ff00::/8 one ([ff15::1]:5000 with a port).
 
@@ -22,23 +28,31 @@ Options:
   --buffer BYTES    join: receive buffer size (default 8192); larger datagrams arrive truncated
   --ttl N           send: time to live / hop limit, 0-255 (default 1: the local link only)
   --no-loopback     send: members on this host do not receive it
+  --nodes N         tree: overlay nodes (default 40)
+  --receivers R     tree: members of the group (default 8)
+  --policy P        tree: when members switch to the source's tree: first-packet (default), never, or a
+                    rate in bytes per second past which they switch
+  --direct          tree: (S,G) joins go straight to the source instead of along the overlay's route
+  --seed S          tree: the seed; the same seed draws the same trees (default 1)
 
 Examples:
   courier mcast join 239.1.2.3:5000 --interface lo
   courier mcast send 239.1.2.3:5000 'hello, group' --interface lo
   courier mcast join 232.1.1.1:5000 --source 192.0.2.10
-  courier mcast info 239.255.255.250`;
+  courier mcast info 239.255.255.250
+  courier mcast tree 238.1.1.1 --nodes 60 --receivers 10`;
 
 export const mcastCommand: Command = {
   name: 'mcast',
-  summary: 'join an IP multicast group and print what arrives, send to a group, or show a group address\'s scope',
+  summary: 'join an IP multicast group and print what arrives, send to a group, show a group address\'s scope, or draw an application-level multicast tree',
   help,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'join') return join(rest, io);
     if (sub === 'send') return send(rest, io);
     if (sub === 'info') return info(rest, io);
-    throw new UsageError(sub === undefined ? 'expected join, send or info (see courier mcast --help)' : `unknown mcast subcommand '${sub}' (expected join, send or info)`);
+    if (sub === 'tree') return tree(rest, io);
+    throw new UsageError(sub === undefined ? 'expected join, send, info or tree (see courier mcast --help)' : `unknown mcast subcommand '${sub}' (expected join, send, info or tree)`);
   },
 };
 
@@ -148,4 +162,71 @@ async function info(argv: string[], io: CommandIO): Promise<number> {
   }
   io.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+async function tree(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    nodes: { type: 'string' },
+    receivers: { type: 'string' },
+    policy: { type: 'string' },
+    direct: { type: 'boolean' },
+    seed: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError('expected one GROUP (a name or a group address such as 238.1.1.1)');
+  const group = positionals[0]!;
+  const count = (text: string | undefined, flag: string, fallback: number, min: number, max: number) => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got '${text}'`);
+    return n;
+  };
+  const nodes = count(values.nodes, '--nodes', 40, 3, 5000);
+  const receivers = count(values.receivers, '--receivers', Math.min(8, nodes - 2), 1, nodes - 2);
+  const seed = count(values.seed, '--seed', 1, 0, 0x7fffffff);
+  let policy: SwitchPolicy = 'first-packet';
+  if (values.policy === 'never' || values.policy === 'first-packet') policy = values.policy;
+  else if (values.policy !== undefined) {
+    const rate = Number(values.policy);
+    if (!(rate >= 0)) throw new UsageError(`--policy: expected first-packet, never or a rate in bytes per second, got '${values.policy}'`);
+    policy = { rateBytesPerSecond: rate };
+  }
+  const err = (line: string) => io.stderr.write(line + '\n');
+  const out = (line: string) => io.stdout.write(line + '\n');
+  err(`building an overlay of ${nodes} nodes on the simulated internet (virtual time, seed ${seed})`);
+  const { net, nodes: overlay } = buildOverlay(nodes, seed, {}, err);
+  const clock = net.clock;
+  const random = net.random.fork();
+  const alm = overlay.map((n) => new AlmEndpoint(n, { clock, random: random.fork(), switchPolicy: policy, sptJoin: values.direct ? 'direct' : 'overlay' }));
+  const counts: Record<string, number> = {};
+  for (const a of alm) a.on((e) => (counts[e.type] = (counts[e.type] ?? 0) + 1));
+  const source = alm[0]!;
+  const members = alm.slice(1).sort(() => random.next() - 0.5).slice(0, receivers);
+  const names = new Map<string, string>([[source.address, `source ${host(source.address)}`]]);
+  members.forEach((m) => names.set(m.address, host(m.address)));
+  const name = (a: string) => names.get(a) ?? host(a);
+  for (const m of members) await m.join(group);
+  clock.advance(2000);
+  const draw = (title: string) => {
+    out(title);
+    for (const line of drawTrees(group, alm.flatMap((a) => a.snapshot(group)), { name })) out(`  ${line}`);
+  };
+  draw(`${receivers} members joined ${group}; before the source sends:`);
+  for (let i = 0; i < 50; i++) {
+    await source.send(new Uint8Array(1000), group);
+    clock.advance(20);
+  }
+  clock.advance(3000);
+  out('');
+  draw(`after ${source.address} sent 50 packets of 1000 bytes, one every 20 ms (policy ${typeof policy === 'string' ? policy : `rate > ${policy.rateBytesPerSecond} B/s`}):`);
+  const delivered = members.map((m) => m.stats().received);
+  out('');
+  out(`members received ${Math.min(...delivered)}..${Math.max(...delivered)} of 50 packets, ${members.reduce((a, m) => a + m.stats().duplicatesSuppressed, 0)} duplicates delivered`);
+  out(`events: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const a of alm) await a.close();
+  for (const n of overlay) await n.close();
+  return 0;
+}
+
+function host(address: string): string {
+  return address.replace(/^udp:\/\//, '').replace(/:\d+$/, '');
 }
