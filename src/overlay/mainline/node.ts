@@ -4,8 +4,8 @@
 // randomness from a seeded Prng, so the same node runs on loopback beside `bittorrent-dht` and on the
 // simulated network.
 import { randomInt } from 'node:crypto';
-import { InvalidArgumentError, TimeoutError, type CourierError } from '../../errors.ts';
-import { formatAddress, type InetAddress } from '../../net/address.ts';
+import { InvalidAddressError, InvalidArgumentError, TimeoutError, type CourierError } from '../../errors.ts';
+import { formatAddress, ipFamily, parseInetAddress, type InetAddress } from '../../net/address.ts';
 import { realClock, type Clock } from '../../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../../net/datagram.ts';
 import { Prng } from '../../net/prng.ts';
@@ -176,10 +176,18 @@ export class MainlineNode {
   /**
    * Joins the DHT through known nodes (`udp://host:port`): pings each (up to 3 tries), then looks up its
    * own id so the nodes nearest it learn of it and it of them (BEP 5), then refreshes the buckets farther
-   * than its nearest neighbour. `done` gets the number of contacts in the table afterwards.
+   * than its nearest neighbour. `done` gets the number of contacts in the table afterwards. Throws
+   * ERR_INVALID_ADDRESS for an address that is not `udp://IP:PORT`.
    */
   joinWith(bootstrap: readonly string[], done: (contacts: number) => void): void {
-    let left = bootstrap.length;
+    // Replies are matched on the address the query went to, as the datagram's source reads it: so the
+    // address must be an IP literal in its canonical text.
+    const addresses = bootstrap.map((a) => {
+      const parsed = parseInetAddress(a, 'udp');
+      if (ipFamily(parsed.host) === 0) throw new InvalidAddressError(`bootstrap address '${a}' must name an IP address, not a host name (resolve it first)`, { input: a });
+      return formatAddress(parsed);
+    });
+    let left = addresses.length;
     const settle = () => this.lookupWith(this.id, 'find_node', () => this.refreshFar(() => done(this.table.size)));
     if (left === 0) return settle();
     const ping = (address: string, tries: number) => {
@@ -188,16 +196,20 @@ export class MainlineNode {
         if (--left === 0) settle();
       });
     };
-    for (const a of bootstrap) ping(a, JOIN_PING_TRIES);
+    for (const a of addresses) ping(a, JOIN_PING_TRIES);
   }
 
-  /** Promise form of `joinWith`. Rejects with ERR_TIMEOUT when no bootstrap node answered. */
+  /** Promise form of `joinWith`. Rejects with ERR_TIMEOUT when no bootstrap node answered, ERR_INVALID_ADDRESS for a bad address. */
   join(bootstrap: readonly string[]): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.joinWith(bootstrap, (n) => {
-        if (n === 0 && bootstrap.length > 0) reject(new TimeoutError(`no bootstrap node answered (${bootstrap.join(', ')})`, { bootstrap: bootstrap.join(', ') }));
-        else resolve(n);
-      });
+      try {
+        this.joinWith(bootstrap, (n) => {
+          if (n === 0 && bootstrap.length > 0) reject(new TimeoutError(`no bootstrap node answered (${bootstrap.join(', ')})`, { bootstrap: bootstrap.join(', ') }));
+          else resolve(n);
+        });
+      } catch (err) {
+        reject(err as CourierError);
+      }
     });
   }
 
