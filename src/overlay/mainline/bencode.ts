@@ -201,8 +201,12 @@ export function bencode(value: BValue): Uint8Array {
 /** Most nesting `bencode` follows, against cycles. */
 const MAX_ENCODE_DEPTH = 64;
 
+// Encoding is synchronous and never re-entered, so one scratch buffer serves every call: a message costs
+// one allocation (its copy out), not a growing buffer each.
+let scratch = new Uint8Array(2048);
+
 class Writer {
-  private buf = new Uint8Array(256);
+  private buf = scratch;
   private pos = 0;
 
   private room(n: number): void {
@@ -212,6 +216,8 @@ class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    // Keep a grown buffer for later messages, unless it is far larger than any datagram.
+    if (size <= 1 << 16) scratch = next;
   }
 
   private ascii(text: string): void {

@@ -10,13 +10,13 @@ import { realClock, type Clock } from '../../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../../net/datagram.ts';
 import { Prng } from '../../net/prng.ts';
 import { checkId, idHex, randomId, type NodeId } from '../id.ts';
-import { recordRtt } from '../link.ts';
+import { recordRtt, type Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
 import { RoutingTable } from '../routing-table.ts';
 import { bdict, type BDict, type BValue } from './bencode.ts';
-import { encodeNodes, parseUdpIpv4, udpAddress, validPort, type CompactNode, type PeerAddress } from './compact.ts';
+import { COMPACT_NODE_BYTES, encodeNodes, parseUdpIpv4, udpAddress, validPort, type CompactNode, type PeerAddress } from './compact.ts';
 import { decodeKrpc, encodeError, encodeQuery, encodeResponse, KRPC_ERROR, parseQueryArgs, parseResponse, type KrpcLimits, type MainlineReply, type MainlineQuery } from './krpc.ts';
 import { COURIER_CLIENT_VERSION, MAINLINE_DEFAULTS, type MainlineLimits, type MainlineOptions } from './options.ts';
 import { PeerStore } from './peer-store.ts';
@@ -24,6 +24,8 @@ import { TokenIssuer } from './tokens.ts';
 
 /** Times a joining node pings each bootstrap address before giving up on it. */
 const JOIN_PING_TRIES = 3;
+/** Most parsed addresses kept for sending (cleared when full; a cache, not state). */
+const ADDRESS_CACHE = 4096;
 
 /** Counters of a Mainline node since it started. */
 export interface MainlineStats {
@@ -120,6 +122,9 @@ export class MainlineNode {
   private readonly pending = new Map<number, Pending>();
   private readonly verifying = new Set<string>();
   private readonly evicting = new Set<number>();
+  // Per contact, its compact node info (a contact whose address changes is a new object, so this cannot go stale).
+  private readonly compactOf = new WeakMap<Contact, Uint8Array>();
+  private readonly addresses = new Map<string, InetAddress>();
   private readonly counters: MainlineStats = {
     datagramsReceived: 0, datagramsSent: 0, malformed: 0, oversize: 0, unexpectedReplies: 0, rateLimited: 0, pings: 0, findNodes: 0, getPeers: 0,
     announces: 0, queryErrors: 0, tokensRejected: 0, peersRefused: 0, errorsReceived: 0, timeouts: 0, lookups: 0, evictions: 0, verifications: 0,
@@ -405,7 +410,7 @@ export class MainlineNode {
     const q = parseQueryArgs(m);
     if ('fault' in q) {
       c.queryErrors++;
-      return this.send(from, encodeError(m.t, q.code, q.message, this.version));
+      return this.send(d.from, encodeError(m.t, q.code, q.message, this.version));
     }
     // BEP 43: a read-only node asks but does not answer, so it must not enter anyone's table.
     if (m.args.get('ro') !== 1) this.heardQuery(q.id, from);
@@ -413,9 +418,9 @@ export class MainlineNode {
     if (r === undefined) return;
     if ('code' in r) {
       c.queryErrors++;
-      return this.send(from, encodeError(m.t, r.code, r.message, this.version));
+      return this.send(d.from, encodeError(m.t, r.code, r.message, this.version));
     }
-    this.send(from, encodeResponse(m.t, r, this.version));
+    this.send(d.from, encodeResponse(m.t, r, this.version));
   }
 
   // Answers one well-formed query: the return values, or a KRPC error.
@@ -534,23 +539,44 @@ export class MainlineNode {
     }
   }
 
-  private send(address: string, bytes: Uint8Array): void {
+  private send(to: string | InetAddress, bytes: Uint8Array): void {
     if (this.closed) return;
     this.counters.datagramsSent++;
-    this.endpoint.send(bytes, address).catch(() => {
+    this.endpoint.send(bytes, typeof to === 'string' ? this.parsed(to) : to).catch(() => {
       // A send that fails (closed endpoint, unreachable address) is an omission, as on UDP: the query's time-out handles it.
     });
   }
 
+  // An address text as the endpoint takes it, parsed once: sending to a parsed address skips the endpoint's parse.
+  private parsed(address: string): InetAddress | string {
+    let a = this.addresses.get(address);
+    if (a === undefined) {
+      const p = parseUdpIpv4(address);
+      if (p === undefined) return address;
+      if (this.addresses.size >= ADDRESS_CACHE) this.addresses.clear();
+      a = { transport: 'udp', host: p.host, port: p.port };
+      this.addresses.set(address, a);
+    }
+    return a;
+  }
+
   // The k closest contacts to `target` as compact node info, leaving out the asker itself.
   private closestCompact(target: NodeId, exclude: string): Uint8Array {
-    const out: CompactNode[] = [];
+    const picked: Uint8Array[] = [];
     for (const c of this.table.closest(target, this.limits.k + 1)) {
-      if (c.address === exclude || out.length >= this.limits.k) continue;
-      const p = parseUdpIpv4(c.address);
-      if (p) out.push({ id: c.id, host: p.host, port: p.port });
+      if (c.address === exclude || picked.length >= this.limits.k) continue;
+      let compact = this.compactOf.get(c);
+      if (compact === undefined) {
+        const p = parseUdpIpv4(c.address);
+        // A contact without an IPv4 address has no compact form (BEP 32's nodes6 is not done): an empty entry marks it.
+        compact = p ? encodeNodes([{ id: c.id, host: p.host, port: p.port }]) : new Uint8Array(0);
+        this.compactOf.set(c, compact);
+      }
+      if (compact.length > 0) picked.push(compact);
     }
-    return encodeNodes(out);
+    const out = new Uint8Array(picked.length * COMPACT_NODE_BYTES);
+    for (let i = 0; i < picked.length; i++) out.set(picked[i]!, i * COMPACT_NODE_BYTES);
+    return out;
   }
 
   // ---- internals: periodic work ----
