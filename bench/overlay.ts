@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { quick } from './lib/args.ts';
 import { BenchReport, progress, type Row } from './lib/report.ts';
 import { runOverlaySim, simFigures, SIM_SCENARIOS } from '../src/overlay/sim.ts';
+import { runMainlineBench } from './overlay-mainline.ts';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -40,6 +41,7 @@ function save(): void {
   report.write();
   report.rows.splice(0, kept.length);
 }
+for (const name of await runMainlineBench(report, quick)) ours.add(name);
 for (const n of sizes) {
   for (const s of SIM_SCENARIOS) {
     if (n >= 10_000 && !bigAll && s.name !== 'churn + 5% loss') continue;

@@ -8,3 +8,4 @@ export type { Contact, LinkStats } from './link.ts';
 export type { LookupResult } from './lookup.ts';
 export { ValueStore } from './store.ts';
 export { runOverlaySim, simFigures, summarize, SIM_SCENARIOS, type OverlaySimOptions, type OverlaySimResult, type SimFigure } from './sim.ts';
+export { MainlineNode, MAINLINE_DEFAULTS, bdecode, bencode, type AnnounceResult, type MainlineLookupResult, type MainlineOptions, type MainlineStats, type BValue } from './mainline/index.ts';

@@ -2,15 +2,17 @@ import { bindUdp } from '../../net/udp.ts';
 import { idHex } from '../../overlay/id.ts';
 import { OverlayNode } from '../../overlay/node.ts';
 import { runOverlaySim, simFigures } from '../../overlay/sim.ts';
+import { runMainlineNode } from '../overlay-mainline.ts';
 import { parseDuration, parseFlags, UsageError, type Command, type CommandIO } from '../command.ts';
 
-const help = `Usage: courier overlay start [--listen udp://HOST:PORT] [--bootstrap udp://HOST:PORT ...] [--every 10s]
+const help = `Usage: courier overlay start [--listen udp://HOST:PORT] [--bootstrap udp://HOST:PORT ...] [--every 10s] [--mainline]
        courier overlay put KEY VALUE --bootstrap udp://HOST:PORT
        courier overlay get KEY --bootstrap udp://HOST:PORT
        courier overlay sim [--nodes N] [--churn MEDIAN] [--loss P] [--lookups N] [--seed S]
 
 start  runs a Kademlia overlay node on UDP, joins through the bootstrap nodes, and prints its id, then its
-       routing table size, lookups served and drops every --every, until interrupted.
+       routing table size, lookups served and drops every --every, until interrupted. With --mainline,
+       a BitTorrent Mainline DHT node (BEP 5) instead, which joins bittorrent-dht or libtorrent nodes.
 put    joins through a running node with a short-lived node of its own, stores VALUE under KEY (hashed
        with SHA-1) on the 20 closest nodes, prints how many stored it, and leaves.
 get    the same, looking KEY up; prints each value found (exit code 1 when none).
@@ -21,6 +23,7 @@ Options:
   --listen A        start: the address to bind (default udp://127.0.0.1:0)
   --bootstrap A     a running node's address (repeatable)
   --every D         start: how often to print the node's state (default 10s)
+  --mainline        start: speak the BitTorrent Mainline DHT (bencoded KRPC, BEP 5); bootstrap IP literals
   --nodes N         sim: nodes (default 1000)
   --churn MEDIAN    sim: exponential sessions with this median, e.g. 30m (default: no churn)
   --loss P          sim: probability each datagram is lost, 0..1 (default 0)
@@ -30,6 +33,7 @@ Options:
 Examples:
   courier overlay start --listen udp://127.0.0.1:7000
   courier overlay start --bootstrap udp://127.0.0.1:7000
+  courier overlay start --bootstrap udp://127.0.0.1:6881 --mainline
   courier overlay put colour blue --bootstrap udp://127.0.0.1:7000
   courier overlay get colour --bootstrap udp://127.0.0.1:7000
   courier overlay sim --nodes 1000 --churn 30m --loss 0.05`;
@@ -48,8 +52,9 @@ export const overlayCommand: Command = {
 };
 
 async function start(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseFlags(argv, { listen: { type: 'string' }, bootstrap: { type: 'string', multiple: true }, every: { type: 'string' } });
+  const { values } = parseFlags(argv, { listen: { type: 'string' }, bootstrap: { type: 'string', multiple: true }, every: { type: 'string' }, mainline: { type: 'boolean' } });
   const every = parseDuration(values.every ?? '10s', '--every');
+  if (values.mainline) return runMainlineNode(values.listen ?? 'udp://127.0.0.1:0', values.bootstrap ?? [], every, io);
   await using node = new OverlayNode(await bindUdp(values.listen ?? 'udp://127.0.0.1:0'));
   const out = (line: string) => io.stdout.write(line + '\n');
   out(`node ${idHex(node.id)} at ${node.address}`);
