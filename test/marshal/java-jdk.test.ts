@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { codec, readJavaStream, t as s_, writeJavaStream, type Infer, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
+import { codec, formatJavaStream, readJavaStream, t as s_, writeJavaStream, type Infer, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
 import { compileJava, hasJdk, NO_JDK, runJava } from './jdk.ts';
 
 /** The Java program that writes the stream (kept here so the test is one file). */
@@ -206,6 +206,33 @@ test('courier reads what a JDK ObjectOutputStream wrote', (t) => {
  assert.equal(runJava(classes, 'Writer', mine, 'read').trim(), 'changed by courier|true|true|3|GREEN|70000|true|1|true|42');
   // With an allowlist that omits the test classes, the stream is refused before any of them is read.
   assert.throws(() => readJavaStream(readFileSync(file), { allowClass: (n) => n.startsWith('java.') }), /not on the allowlist/);
+});
+
+test('formatJavaStream draws a JDK-written stream: superclass, cycle, enum, int[][], long string, ArrayList and HashMap data', (t) => {
+  if (!hasJdk) {
+    t.skip(NO_JDK);
+    return;
+  }
+  const classes = compileJava({ 'Writer.java': writerSource });
+  const file = join(scratch(t), 'stream.bin');
+  runJava(classes, 'Writer', file);
+  const lines = formatJavaStream(readFileSync(file), { allowClass: (n) => n.startsWith('Writer$') || n.startsWith('java.') || n.startsWith('[') }).split('\n');
+  const has = (line: string) => assert.ok(lines.some((l) => l.endsWith(line)), `a line ending ${JSON.stringify(line)} in\n${lines.join('\n')}`);
+  has('Java serialization stream, version 5, 140681 bytes, 5 items');
+  has('[0] Writer$Node @7e0006');
+  has('class Writer$Node @7e0000: serialVersionUID 8, serializable, 8 fields');
+  has('extends Writer$Base @7e0005: serialVersionUID 7, serializable, 1 field');
+  has('Writer$Color color = enum Writer$Color.GREEN @7e0009');
+  has('int[][] grid = int[2][] @7e000c');
+  has('[0] int[2] @7e000e = [1, 2]');
+  has("char c = 'x'");
+  has('java.lang.String name = "nul\\u0000 and \u{1d11e}"');
+  has('Writer$Node next = → @7e0011 (Writer$Node)');
+  has('[1] → @7e0011 (Writer$Node)');
+  has('… (70000 chars)');
+  has('class java.util.ArrayList @7e0017: serialVersionUID 8683452581122892189, serializable, writeObject, 1 field');
+  has('block data, 8 bytes: 00 00 00 10 00 00 00 01');
+  has('java.lang.Integer @7e0020 = 1');
 });
 
 const Inner = s_.struct('Inner', { tag: s_.optional(s_.string()), n: s_.int64() }, { java: { className: 'Writer$Inner', serialVersionUID: '5' } });

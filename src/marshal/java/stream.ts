@@ -112,6 +112,8 @@ class Reader {
   constructor(
     readonly buf: Uint8Array,
     readonly opts: Required<Omit<JavaReadOptions, 'allowClass'>> & Pick<JavaReadOptions, 'allowClass'>,
+    /** When given, every object, array, enum, class and descriptor is entered with its handle number. */
+    private readonly handleOf?: Map<object, number>,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -145,10 +147,13 @@ class Reader {
   private newHandle(v: Handled): number {
     if (this.handles.length >= this.opts.maxHandles) this.fail(`more than maxHandles (${this.opts.maxHandles}) handles`);
     this.handles.push(v);
-    return this.handles.length - 1;
+    const i = this.handles.length - 1;
+    if (this.handleOf && v !== null && typeof v === 'object') this.handleOf.set(v, BASE_HANDLE + i);
+    return i;
   }
   private setHandle(i: number, v: Handled): void {
     this.handles[i] = v;
+    if (this.handleOf && v !== null && typeof v === 'object') this.handleOf.set(v, BASE_HANDLE + i);
   }
 
   /** Modified UTF-8 of `len` bytes: NUL as C0 80, characters outside the BMP as two 3-byte surrogates. */
@@ -401,9 +406,23 @@ export const JAVA_READ_DEFAULTS = Object.freeze({ maxDepth: 64, maxHandles: 1024
  * outside the allowlist, or a bound crossed. Never loads or runs any class.
  */
 export function readJavaStream(bytes: Uint8Array, options: JavaReadOptions = {}): JavaValue[] {
+  return read(bytes, options);
+}
+
+/**
+ * readJavaStream, also returning the handle number (0x7E0000 and up) the stream gave each object,
+ * array, enum, class and class descriptor, so a dump can show back-references. Strings have no
+ * identity in JavaScript and are not in the map.
+ */
+export function readJavaStreamWithHandles(bytes: Uint8Array, options: JavaReadOptions = {}): { items: JavaValue[]; handles: ReadonlyMap<object, number> } {
+  const handles = new Map<object, number>();
+  return { items: read(bytes, options, handles), handles };
+}
+
+function read(bytes: Uint8Array, options: JavaReadOptions, handles?: Map<object, number>): JavaValue[] {
   const opts = { ...JAVA_READ_DEFAULTS, ...options };
   if (bytes.length > opts.maxBytes) decodeFail('stream', 0, `input of ${bytes.length} bytes exceeds maxBytes (${opts.maxBytes})`);
-  const r = new Reader(bytes, opts);
+  const r = new Reader(bytes, opts, handles);
   if (r.u16() !== MAGIC) r.fail('not a Java serialization stream (magic 0xACED missing)', 0);
   const v = r.u16();
   if (v !== VERSION) r.fail(`stream version ${v}, expected ${VERSION}`, 2);
