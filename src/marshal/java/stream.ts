@@ -349,7 +349,12 @@ class Reader {
       }
       if (!(d.flags & SC_SERIALIZABLE)) continue;
       const fields: Record<string, JavaValue> = {};
-      for (const f of d.fields) fields[f.name] = this.fieldValue(f.type);
+      for (const f of d.fields) {
+        const v = this.fieldValue(f.type);
+        // A field a hostile stream names __proto__ becomes an ordinary property, never the object's prototype.
+        if (f.name === '__proto__') Object.defineProperty(fields, f.name, { value: v, enumerable: true, writable: true, configurable: true });
+        else fields[f.name] = v;
+      }
       data.push(d.flags & SC_WRITE_METHOD ? { className: d.name, fields, annotation: this.annotation() } : { className: d.name, fields });
     }
     this.depth--;
