@@ -106,6 +106,8 @@ const elementSize = new Map([['B', 1], ['Z', 1], ['C', 2], ['S', 2], ['I', 4], [
 class Reader {
   pos = 0;
   private handles: Handled[] = [];
+  /** Each descriptor's class chain, superclass first, worked out at its first object. */
+  private readonly chains = new Map<JavaClassDesc, JavaClassDesc[]>();
   private depth = 0;
   private readonly dv: DataView;
 
@@ -336,10 +338,14 @@ class Reader {
     const data: JavaClassData[] = [];
     const obj: JavaObject = { kind: 'object', className: desc.name, desc, data };
     this.newHandle(obj);
-    const chain: JavaClassDesc[] = [];
-    for (let d: JavaClassDesc | null = desc; d; d = d.superClass) {
-      chain.unshift(d);
-      if (chain.length > this.opts.maxDepth) this.fail('superclass chain longer than maxDepth');
+    let chain = this.chains.get(desc);
+    if (!chain) {
+      chain = [];
+      for (let d: JavaClassDesc | null = desc; d; d = d.superClass) {
+        chain.unshift(d);
+        if (chain.length > this.opts.maxDepth) this.fail('superclass chain longer than maxDepth');
+      }
+      this.chains.set(desc, chain);
     }
     for (const d of chain) {
       if (d.flags & SC_EXTERNALIZABLE) {
