@@ -7,7 +7,7 @@ import { DecodeError, EncodeError } from '../../errors.ts';
 import { badPrimitive, primitiveOk, rootPath } from '../check.ts';
 import type { Codec } from '../codec-types.ts';
 import type { Limits } from '../limits.ts';
-import { isPrimitive, type Schema } from '../schema.ts';
+import { isPrimitive, type PrimitiveKind, type Schema } from '../schema.ts';
 import { boxIsCached, boxObject, fromJavaPrimitive, toJavaPrimitive, unbox } from './boxes.ts';
 import { collectionItems, collectionObject, hashOrder } from './collections.ts';
 import { boxHash, stringHash } from './hash.ts';
@@ -98,11 +98,26 @@ class Encoder {
   }
 
   private elements(j: JType, v: readonly unknown[]): JavaValue[] {
+    if (j.t === 'prim') return this.primitives(j.kind, v);
     const out: JavaValue[] = new Array<JavaValue>(v.length);
     for (let i = 0; i < v.length; i++) {
       this.at.push(i);
       out[i] = this.value(j, v[i]);
       this.at.pop();
+    }
+    return out;
+  }
+
+  /** Elements of a primitive array, checked in one loop; the path grows only for a wrong element. */
+  private primitives(kind: PrimitiveKind, v: readonly unknown[]): JavaValue[] {
+    const out: JavaValue[] = new Array<JavaValue>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const e = v[i];
+      if (!primitiveOk(kind, e)) {
+        this.at.push(i);
+        badPrimitive(String(this.at), kind, e);
+      }
+      out[i] = toJavaPrimitive(kind, e as number | bigint | boolean | string);
     }
     return out;
   }
