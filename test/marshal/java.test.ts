@@ -212,3 +212,13 @@ test('a set element or map key given twice is ERR_ENCODE (Java would keep one of
   dup({ map: [{ key: 'k' }, { key: 'k', value: 1n }] });
   assert.doesNotThrow(() => c.encode({ ...base, lset: [0, -0] }), '0.0 and -0.0 are different Doubles');
 });
+
+test('an encoding larger than maxMessageBytes is ERR_ENCODE, and the codec keeps working afterwards', () => {
+  const S = t.struct('S', { xs: t.sequence(t.float64()), s: t.string() });
+  const small = codec(S, 'java', { maxMessageBytes: 100 });
+  assert.throws(() => small.encode({ xs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], s: 'x' }), (err: unknown) => isCourierError(err, 'ERR_ENCODE') && /exceeds maxBytes \(100\)/.test(err.message));
+  assert.deepStrictEqual(small.decode(small.encode({ xs: [1], s: 'ok' })), { xs: [1], s: 'ok' });
+  // Past the shared 64 KiB start buffer: the stream grows into its own buffer.
+  const big = { xs: Array.from({ length: 20_000 }, (_, i) => i / 3), s: 'é'.repeat(40_000) };
+  assert.deepStrictEqual(codec(S, 'java').decode(codec(S, 'java').encode(big)), big);
+});

@@ -19,9 +19,18 @@ function badValue(type: string, v: JavaValue, at: PathStack): never {
   throw new EncodeError(`${path}: ${JSON.stringify(String(v)).slice(0, 40)} is not a value of Java type code ${type}`, { path });
 }
 
+/**
+ * The buffer every stream starts in (encoding is synchronous, so one is enough), and each descriptor's
+ * class chain, superclass first: neither is made again for every message.
+ */
+const scratch = new Uint8Array(64 * 1024);
+const scratchView = new DataView(scratch.buffer);
+const chains = new WeakMap<JavaClassDesc, JavaClassDesc[]>();
+
 class Out {
-  buf = new Uint8Array(256);
-  dv = new DataView(this.buf.buffer);
+  // Starts in the shared scratch buffer; a stream that outgrows it gets its own.
+  buf = scratch;
+  dv = scratchView;
   pos = 0;
   private readonly handles = new Map<object, number>();
   /** Field type names, which Java interns, so one handle serves every descriptor that names the type. */
@@ -29,28 +38,33 @@ class Out {
   private next = 0;
 
   /** Each descriptor's class chain, superclass first, worked out once per stream. */
-  private readonly chains = new Map<JavaClassDesc, JavaClassDesc[]>();
   readonly path = new PathStack('stream');
 
-  constructor(private readonly maxBytes: number) {}
+  /** Bytes writable without growing: the buffer's end, or maxBytes when that comes first. */
+  private end: number;
+
+  constructor(private readonly maxBytes: number) {
+    this.end = Math.min(scratch.length, maxBytes);
+  }
 
   private chain(desc: JavaClassDesc): JavaClassDesc[] {
-    let c = this.chains.get(desc);
+    let c = chains.get(desc);
     if (!c) {
       c = [];
       for (let d: JavaClassDesc | null = desc; d; d = d.superClass) c.unshift(d);
-      this.chains.set(desc, c);
+      chains.set(desc, c);
     }
     return c;
   }
 
   private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
+    if (this.pos + n <= this.end) return;
     if (this.pos + n > this.maxBytes) throw new EncodeError(`stream exceeds maxBytes (${this.maxBytes})`, { limit: this.maxBytes });
     const b = new Uint8Array(Math.min(this.maxBytes, Math.max(this.pos + n, this.buf.length * 2)));
     b.set(this.buf.subarray(0, this.pos));
     this.buf = b;
     this.dv = new DataView(b.buffer);
+    this.end = b.length;
   }
   u8(v: number): void {
     this.room(1);
