@@ -232,6 +232,18 @@ function fromJava(j: JType, x: JavaValue, at: PathStack): unknown {
 
 function elementsFrom(j: JType, xs: readonly JavaValue[], at: PathStack): unknown[] {
   const out = new Array<unknown>(xs.length);
+  if (j.t === 'prim') {
+    // Primitive arrays in one loop; the path grows only for a wrong element.
+    for (let i = 0; i < xs.length; i++) {
+      const v = fromJavaPrimitive(j.kind, xs[i]!);
+      if (v === undefined) {
+        at.push(i);
+        decodeAt(at, `expected a Java ${j.code} for ${j.kind}`);
+      }
+      out[i] = v;
+    }
+    return out;
+  }
   for (let i = 0; i < xs.length; i++) {
     at.push(i);
     out[i] = fromJava(j, xs[i]!, at);

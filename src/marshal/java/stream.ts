@@ -163,6 +163,17 @@ class Reader {
     const start = this.need(len);
     const b = this.buf;
     const end = start + len;
+    if (len <= 32) {
+      // Short ASCII text, the usual class, field and value names, without the code-unit array.
+      let ascii = '';
+      let i = start;
+      for (; i < end; i++) {
+        const c = b[i]!;
+        if (c === 0 || c >= 0x80) break;
+        ascii += String.fromCharCode(c);
+      }
+      if (i === end) return ascii;
+    }
     const units: number[] = [];
     let out = '';
     for (let i = start; i < end; ) {
@@ -402,7 +413,13 @@ class Reader {
     const size = elementSize.get(component) ?? 1;
     // Every element takes at least `size` bytes, so a count the input cannot hold fails before any work.
     if (n < 0 || n > (this.buf.length - this.pos) / size) this.fail(`array length ${n} exceeds what the input left can hold`, at);
-    for (let i = 0; i < n; i++) elements.push(this.fieldValue(component));
+    if (component === 'D' || component === 'I') {
+      // The common big arrays in one tight loop (the length was checked against the input above).
+      const dv = this.dv;
+      let p = this.pos;
+      for (let i = 0; i < n; i++, p += size) elements.push(size === 8 ? dv.getFloat64(p) : dv.getInt32(p));
+      this.pos = p;
+    } else for (let i = 0; i < n; i++) elements.push(this.fieldValue(component));
     this.depth--;
     return arr;
   }
