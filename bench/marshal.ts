@@ -8,6 +8,7 @@ import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { pack, unpack } from 'msgpackr';
 import { quick } from './lib/args.ts';
 import { BenchReport, progress } from './lib/report.ts';
+import { javaRows } from './marshal-java.ts';
 import { codec, t, type Infer } from '../src/marshal/index.ts';
 
 // ---------------------------------------------------------------- the two records
@@ -223,6 +224,8 @@ for (const g of groups) {
   }
   for (const impl of g.impls) report.add({ case: `${g.case} size`, impl: impl.impl, metric: 'size', unit: 'bytes', better: 'lower', runs: [impl.size] });
 }
+
+javaRows(report, quick);
 
 console.log(report.table());
 progress(`wrote ${report.write()}`);

@@ -9,5 +9,6 @@ export { loadIdlFile, type IdlFileOptions } from './idl/file.ts';
 export { UNKNOWN_FIELDS, unknownFields } from './protobuf/unknown.ts';
 export { parseProto, type ProtoDocument, type ProtoOptions, type ImportResolver } from './protobuf/proto-parser.ts';
 export { loadProtoFile } from './protobuf/proto-file.ts';
-export { readJavaStream, JAVA_READ_DEFAULTS, type JavaValue, type JavaObject, type JavaArray, type JavaEnum, type JavaClass, type JavaClassDesc, type JavaClassData, type JavaFieldDesc, type JavaReadOptions } from './java/stream.ts';
+export { readJavaStream, readJavaStreamWithHandles, JAVA_READ_DEFAULTS, type JavaValue, type JavaObject, type JavaArray, type JavaEnum, type JavaClass, type JavaClassDesc, type JavaClassData, type JavaFieldDesc, type JavaReadOptions } from './java/stream.ts';
 export { writeJavaStream } from './java/write.ts';
+export { formatJavaStream, javaTypeName, JAVA_INSPECT_DEFAULTS, type JavaInspectOptions } from './java/inspect.ts';

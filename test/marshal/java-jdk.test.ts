@@ -1,14 +1,15 @@
 // Java object serialization streams written by a real JDK's ObjectOutputStream (javac/java, skipped
-// with a notice when there is no JDK) are read by courier's
-// generic reader: shared references and cycles, superclass chains, enums, arrays of arrays, modified
-// UTF-8 (NUL, non-BMP, strings over 65,535 bytes), and the writeObject block data of ArrayList/HashMap.
+// with a notice when there is no JDK; compiled once per source, see jdk.ts) are read by courier's
+// generic reader and by codec(schema, 'java'), and courier's streams are read back by ObjectInputStream
+// under a filter: shared references and cycles, superclass chains, enums, arrays of arrays, modified
+// UTF-8, boxed primitives, unsigned integers, and ArrayList/LinkedList/HashSet/LinkedHashSet/HashMap/LinkedHashMap.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { codec, readJavaStream, t as s_, writeJavaStream, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
+import { test, type TestContext } from 'node:test';
+import { codec, formatJavaStream, readJavaStream, t as s_, writeJavaStream, type Infer, type JavaObject, type JavaValue } from '../../src/marshal/index.ts';
+import { compileJava, hasJdk, NO_JDK, runJava } from './jdk.ts';
 
 /** The Java program that writes the stream (kept here so the test is one file). */
 const writerSource = `// Writes test objects with ObjectOutputStream to the file named by args[0], for test/interop/marshal/java.test.ts.
@@ -125,7 +126,13 @@ public class Writer {
   }
 }
 `;
-const hasJdk = spawnSync('sh', ['-c', 'command -v javac && command -v java']).status === 0;
+
+/** A fresh folder for the streams of one test, removed afterwards. */
+function scratch(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'courier-java-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 function obj(v: JavaValue | undefined): JavaObject {
   assert.ok(v !== null && typeof v === 'object' && !(v instanceof Uint8Array) && v.kind === 'object', 'expected an object');
@@ -139,16 +146,13 @@ function field(o: JavaObject, cls: string, name: string): JavaValue {
 
 test('courier reads what a JDK ObjectOutputStream wrote', (t) => {
   if (!hasJdk) {
-    t.skip('no JDK (Debian: default-jdk-headless): Java serialization interop not checked');
+    t.skip(NO_JDK);
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'courier-java-'));
-  writeFileSync(join(dir, 'Writer.java'), writerSource);
-  const javac = spawnSync('javac', ['-d', dir, join(dir, 'Writer.java')], { encoding: 'utf8' });
-  assert.equal(javac.status, 0, javac.stderr);
+  const classes = compileJava({ 'Writer.java': writerSource });
+  const dir = scratch(t);
   const file = join(dir, 'stream.bin');
-  const run = spawnSync('java', ['-cp', dir, 'Writer', file], { encoding: 'utf8' });
-  assert.equal(run.status, 0, run.stderr);
+  runJava(classes, 'Writer', file);
   const items = readJavaStream(readFileSync(file));
   assert.equal(items.length, 5);
   const b = obj(items[0]);
@@ -199,11 +203,36 @@ test('courier reads what a JDK ObjectOutputStream wrote', (t) => {
   named.fields.name = 'changed by courier';
   const mine = join(dir, 'courier.bin');
   writeFileSync(mine, writeJavaStream(items));
-  const back = spawnSync('java', ['-cp', dir, 'Writer', mine, 'read'], { encoding: 'utf8' });
-  assert.equal(back.status, 0, back.stderr);
-  assert.equal(back.stdout.trim(), 'changed by courier|true|true|3|GREEN|70000|true|1|true|42');
+ assert.equal(runJava(classes, 'Writer', mine, 'read').trim(), 'changed by courier|true|true|3|GREEN|70000|true|1|true|42');
   // With an allowlist that omits the test classes, the stream is refused before any of them is read.
   assert.throws(() => readJavaStream(readFileSync(file), { allowClass: (n) => n.startsWith('java.') }), /not on the allowlist/);
+});
+
+test('formatJavaStream draws a JDK-written stream: superclass, cycle, enum, int[][], long string, ArrayList and HashMap data', (t) => {
+  if (!hasJdk) {
+    t.skip(NO_JDK);
+    return;
+  }
+  const classes = compileJava({ 'Writer.java': writerSource });
+  const file = join(scratch(t), 'stream.bin');
+  runJava(classes, 'Writer', file);
+  const lines = formatJavaStream(readFileSync(file), { allowClass: (n) => n.startsWith('Writer$') || n.startsWith('java.') || n.startsWith('[') }).split('\n');
+  const has = (line: string) => assert.ok(lines.some((l) => l.endsWith(line)), `a line ending ${JSON.stringify(line)} in\n${lines.join('\n')}`);
+  has('Java serialization stream, version 5, 140681 bytes, 5 items');
+  has('[0] Writer$Node @7e0006');
+  has('class Writer$Node @7e0000: serialVersionUID 8, serializable, 8 fields');
+  has('extends Writer$Base @7e0005: serialVersionUID 7, serializable, 1 field');
+  has('Writer$Color color = enum Writer$Color.GREEN @7e0009');
+  has('int[][] grid = int[2][] @7e000c');
+  has('[0] int[2] @7e000e = [1, 2]');
+  has("char c = 'x'");
+  has('java.lang.String name = "nul\\u0000 and \u{1d11e}"');
+  has('Writer$Node next = → @7e0011 (Writer$Node)');
+  has('[1] → @7e0011 (Writer$Node)');
+  has('… (70000 chars)');
+  has('class java.util.ArrayList @7e0017: serialVersionUID 8683452581122892189, serializable, writeObject, 1 field');
+  has('block data, 8 bytes: 00 00 00 10 00 00 00 01');
+  has('java.lang.Integer @7e0020 = 1');
 });
 
 const Inner = s_.struct('Inner', { tag: s_.optional(s_.string()), n: s_.int64() }, { java: { className: 'Writer$Inner', serialVersionUID: '5' } });
@@ -223,22 +252,88 @@ const point = {
 
 test("codec(schema, 'java') reads the JDK's object and writes one the JDK reads", (t) => {
   if (!hasJdk) {
-    t.skip('no JDK (Debian: default-jdk-headless): Java serialization interop not checked');
+    t.skip(NO_JDK);
     return;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'courier-java-'));
-  writeFileSync(join(dir, 'Writer.java'), writerSource);
-  assert.equal(spawnSync('javac', ['-d', dir, join(dir, 'Writer.java')], { encoding: 'utf8' }).status, 0);
+  const classes = compileJava({ 'Writer.java': writerSource });
+  const dir = scratch(t);
   const c = codec(Point, 'java');
   const theirs = join(dir, 'point.bin');
-  assert.equal(spawnSync('java', ['-cp', dir, 'Writer', theirs, 'point-write']).status, 0);
+  runJava(classes, 'Writer', theirs, 'point-write');
   assert.deepStrictEqual(c.decode(readFileSync(theirs)), point);
   const ours = join(dir, 'ours.bin');
   writeFileSync(ours, c.encode(point));
-  const r = spawnSync('java', ['-cp', dir, 'Writer', ours, 'point-read'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), '-7|2.5|true|-1|300|q|0.5|1099511627776|pé|LARGE|25|in9|2|200|null');
+  assert.equal(runJava(classes, 'Writer', ours, 'point-read').trim(), '-7|2.5|true|-1|300|q|0.5|1099511627776|pé|LARGE|25|in9|2|200|null');
   // A serialVersionUID that does not match is refused, as Java refuses it.
   const wrong = s_.struct('Point', Point.fields.reduce<Record<string, ReturnType<typeof s_.field>>>((o, f) => ({ ...o, [f.name]: s_.field(f.type) }), {}), { java: { className: 'Writer$Point', serialVersionUID: '4' } });
   assert.throws(() => codec(wrong, 'java').decode(readFileSync(theirs)), /serialVersionUID/);
+});
+
+// ---------------------------------------------------------------- boxed, unsigned, collections, superclasses
+
+const java = (o: Record<string, string | boolean>) => ({ annotations: { java: o } });
+const Kind = s_.enum('Kind', ['SMALL', 'LARGE'], { java: { className: 'Mapping$Kind' } });
+const Base = s_.struct('Base', { id: s_.int32(), label: s_.optional(s_.string()) }, { java: { className: 'Mapping$Base', serialVersionUID: '11' } });
+const Item = s_.struct('Item', { base: s_.field(Base, java({ superclass: true })), count: s_.optional(s_.int64()), on: s_.boolean() }, { java: { className: 'Mapping$Item', serialVersionUID: '12' } });
+const Special = s_.struct('Special', { item: s_.field(Item, java({ superclass: true })), kind: s_.optional(Kind) }, { java: { className: 'Mapping$Special', serialVersionUID: '13' } });
+const StringInt = s_.struct('StringInt', { key: s_.string(), value: s_.int32() });
+const IntItem = s_.struct('IntItem', { key: s_.int32(), value: Item });
+const Holder = s_.struct(
+  'Holder',
+  {
+    someInt: s_.optional(s_.int32()), noInt: s_.optional(s_.int32()), someLong: s_.optional(s_.int64()), someShort: s_.optional(s_.int16()), someByte: s_.optional(s_.int8()),
+    someDouble: s_.optional(s_.float64()), someFloat: s_.optional(s_.float32()), someBool: s_.optional(s_.boolean()), someChar: s_.optional(s_.char()),
+    required: s_.field(s_.int32(), java({ boxed: true })), boxedArray: s_.field(s_.sequence(s_.int32()), java({ boxed: true })),
+    u16: s_.uint16(), u32: s_.uint32(), u64: s_.uint64(),
+    list: s_.field(s_.sequence(s_.int32()), java({ collection: 'java.util.ArrayList', type: 'java.util.List' })),
+    linked: s_.field(s_.sequence(s_.string()), java({ collection: 'java.util.LinkedList' })),
+    set: s_.field(s_.sequence(s_.string()), java({ collection: 'java.util.HashSet', type: 'java.util.Set' })),
+    lset: s_.field(s_.sequence(s_.int64()), java({ collection: 'java.util.LinkedHashSet' })),
+    map: s_.field(s_.sequence(StringInt), java({ collection: 'java.util.HashMap', type: 'java.util.Map' })),
+    lmap: s_.field(s_.sequence(IntItem), java({ collection: 'java.util.LinkedHashMap' })),
+    empty: s_.field(s_.sequence(StringInt), java({ collection: 'java.util.HashMap' })),
+    kinds: s_.field(s_.sequence(Kind), java({ collection: 'java.util.ArrayList' })),
+    special: Special,
+  },
+  { java: { className: 'Mapping$Holder', serialVersionUID: '14' } },
+);
+type Holder = Infer<typeof Holder>;
+const item = (id: number, count: bigint, on: boolean) => ({ base: { id, label: `item ${id}` }, count, on });
+/** The Holder Mapping.java's expected() builds, with sets and maps in insertion order. */
+const holder: Holder = {
+  someInt: 1000, someLong: 5n, someShort: -2, someByte: 7, someDouble: 2.5, someFloat: 0.25, someBool: true, someChar: 'z', required: 5, boxedArray: [5, 300, 5],
+  u16: 65535, u32: 4_000_000_000, u64: 2n ** 64n - 1n,
+  list: [1, 2000, 1], linked: ['one', 'two'], set: Array.from({ length: 20 }, (_, i) => `s${i * 7}`), lset: [900n, -1n, 2n ** 40n],
+  map: Array.from({ length: 14 }, (_, i) => ({ key: `key${i * 13}`, value: i * 100 })), lmap: [{ key: 3, value: item(3, 5n, true) }, { key: -400, value: item(4, 6000n, false) }], empty: [],
+  kinds: ['LARGE', 'SMALL', 'LARGE'], special: { item: { base: { id: 9, label: 'special' }, on: true }, kind: 'SMALL' },
+};
+/** HashSet and HashMap come back in Java's hash-table order: compare them as sets. */
+function unordered(h: Holder): unknown {
+  return { ...h, set: [...h.set].sort(), map: [...h.map].sort((a, b) => (a.key < b.key ? -1 : 1)) };
+}
+
+test("codec(schema, 'java'): boxed primitives, unsigned integers, java.util collections and superclass chains, byte for byte as the JDK writes them", (t) => {
+  if (!hasJdk) {
+    t.skip(NO_JDK);
+    return;
+  }
+  const classes = compileJava({ 'Mapping.java': readFileSync(new URL('fixtures/java/Mapping.java', import.meta.url), 'utf8') });
+  const dir = scratch(t);
+  const theirs = join(dir, 'holder.bin');
+  runJava(classes, 'Mapping', 'write', theirs);
+  const jdkBytes = readFileSync(theirs);
+  const c = codec(Holder, 'java');
+  const decoded = c.decode(jdkBytes);
+  assert.deepStrictEqual(unordered(decoded), unordered(holder));
+  assert.equal(decoded.noInt, undefined, 'a null Integer is an absent optional');
+  // Capacities, thresholds, load factors, hash-table order, shared cached boxes and enum constants, array
+  // serialVersionUIDs: courier's encoding of the values in the JDK's insertion order is the JDK's stream.
+  assert.ok(Buffer.from(c.encode(holder)).equals(jdkBytes), 'courier writes the bytes the JDK wrote');
+  assert.ok(Buffer.from(c.encode(decoded)).equals(jdkBytes), 'entries already in hash-table order stay in it');
+  const shuffled = { ...holder, set: [...holder.set].reverse(), map: [...holder.map].reverse() };
+  assert.deepStrictEqual(unordered(c.decode(c.encode(shuffled))), unordered(holder));
+  // Java reads courier's Holder under a filter and finds it equal to the one it builds itself.
+  const ours = join(dir, 'ours.bin');
+  writeFileSync(ours, c.encode(holder));
+  assert.equal(runJava(classes, 'Mapping', 'read', ours).trim(), 'equal');
 });

@@ -106,12 +106,16 @@ const elementSize = new Map([['B', 1], ['Z', 1], ['C', 2], ['S', 2], ['I', 4], [
 class Reader {
   pos = 0;
   private handles: Handled[] = [];
+  /** Each descriptor's class chain, superclass first, worked out at its first object. */
+  private readonly chains = new Map<JavaClassDesc, JavaClassDesc[]>();
   private depth = 0;
   private readonly dv: DataView;
 
   constructor(
     readonly buf: Uint8Array,
     readonly opts: Required<Omit<JavaReadOptions, 'allowClass'>> & Pick<JavaReadOptions, 'allowClass'>,
+    /** When given, every object, array, enum, class and descriptor is entered with its handle number. */
+    private readonly handleOf?: Map<object, number>,
   ) {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -145,10 +149,13 @@ class Reader {
   private newHandle(v: Handled): number {
     if (this.handles.length >= this.opts.maxHandles) this.fail(`more than maxHandles (${this.opts.maxHandles}) handles`);
     this.handles.push(v);
-    return this.handles.length - 1;
+    const i = this.handles.length - 1;
+    if (this.handleOf && v !== null && typeof v === 'object') this.handleOf.set(v, BASE_HANDLE + i);
+    return i;
   }
   private setHandle(i: number, v: Handled): void {
     this.handles[i] = v;
+    if (this.handleOf && v !== null && typeof v === 'object') this.handleOf.set(v, BASE_HANDLE + i);
   }
 
   /** Modified UTF-8 of `len` bytes: NUL as C0 80, characters outside the BMP as two 3-byte surrogates. */
@@ -156,6 +163,17 @@ class Reader {
     const start = this.need(len);
     const b = this.buf;
     const end = start + len;
+    if (len <= 32) {
+      // Short ASCII text, the usual class, field and value names, without the code-unit array.
+      let ascii = '';
+      let i = start;
+      for (; i < end; i++) {
+        const c = b[i]!;
+        if (c === 0 || c >= 0x80) break;
+        ascii += String.fromCharCode(c);
+      }
+      if (i === end) return ascii;
+    }
     const units: number[] = [];
     let out = '';
     for (let i = start; i < end; ) {
@@ -331,10 +349,14 @@ class Reader {
     const data: JavaClassData[] = [];
     const obj: JavaObject = { kind: 'object', className: desc.name, desc, data };
     this.newHandle(obj);
-    const chain: JavaClassDesc[] = [];
-    for (let d: JavaClassDesc | null = desc; d; d = d.superClass) {
-      chain.unshift(d);
-      if (chain.length > this.opts.maxDepth) this.fail('superclass chain longer than maxDepth');
+    let chain = this.chains.get(desc);
+    if (!chain) {
+      chain = [];
+      for (let d: JavaClassDesc | null = desc; d; d = d.superClass) {
+        chain.unshift(d);
+        if (chain.length > this.opts.maxDepth) this.fail('superclass chain longer than maxDepth');
+      }
+      this.chains.set(desc, chain);
     }
     for (const d of chain) {
       if (d.flags & SC_EXTERNALIZABLE) {
@@ -344,7 +366,12 @@ class Reader {
       }
       if (!(d.flags & SC_SERIALIZABLE)) continue;
       const fields: Record<string, JavaValue> = {};
-      for (const f of d.fields) fields[f.name] = this.fieldValue(f.type);
+      for (const f of d.fields) {
+        const v = this.fieldValue(f.type);
+        // A field a hostile stream names __proto__ becomes an ordinary property, never the object's prototype.
+        if (f.name === '__proto__') Object.defineProperty(fields, f.name, { value: v, enumerable: true, writable: true, configurable: true });
+        else fields[f.name] = v;
+      }
       data.push(d.flags & SC_WRITE_METHOD ? { className: d.name, fields, annotation: this.annotation() } : { className: d.name, fields });
     }
     this.depth--;
@@ -386,7 +413,13 @@ class Reader {
     const size = elementSize.get(component) ?? 1;
     // Every element takes at least `size` bytes, so a count the input cannot hold fails before any work.
     if (n < 0 || n > (this.buf.length - this.pos) / size) this.fail(`array length ${n} exceeds what the input left can hold`, at);
-    for (let i = 0; i < n; i++) elements.push(this.fieldValue(component));
+    if (component === 'D' || component === 'I') {
+      // The common big arrays in one tight loop (the length was checked against the input above).
+      const dv = this.dv;
+      let p = this.pos;
+      for (let i = 0; i < n; i++, p += size) elements.push(size === 8 ? dv.getFloat64(p) : dv.getInt32(p));
+      this.pos = p;
+    } else for (let i = 0; i < n; i++) elements.push(this.fieldValue(component));
     this.depth--;
     return arr;
   }
@@ -401,9 +434,23 @@ export const JAVA_READ_DEFAULTS = Object.freeze({ maxDepth: 64, maxHandles: 1024
  * outside the allowlist, or a bound crossed. Never loads or runs any class.
  */
 export function readJavaStream(bytes: Uint8Array, options: JavaReadOptions = {}): JavaValue[] {
+  return read(bytes, options);
+}
+
+/**
+ * readJavaStream, also returning the handle number (0x7E0000 and up) the stream gave each object,
+ * array, enum, class and class descriptor, so a dump can show back-references. Strings have no
+ * identity in JavaScript and are not in the map.
+ */
+export function readJavaStreamWithHandles(bytes: Uint8Array, options: JavaReadOptions = {}): { items: JavaValue[]; handles: ReadonlyMap<object, number> } {
+  const handles = new Map<object, number>();
+  return { items: read(bytes, options, handles), handles };
+}
+
+function read(bytes: Uint8Array, options: JavaReadOptions, handles?: Map<object, number>): JavaValue[] {
   const opts = { ...JAVA_READ_DEFAULTS, ...options };
   if (bytes.length > opts.maxBytes) decodeFail('stream', 0, `input of ${bytes.length} bytes exceeds maxBytes (${opts.maxBytes})`);
-  const r = new Reader(bytes, opts);
+  const r = new Reader(bytes, opts, handles);
   if (r.u16() !== MAGIC) r.fail('not a Java serialization stream (magic 0xACED missing)', 0);
   const v = r.u16();
   if (v !== VERSION) r.fail(`stream version ${v}, expected ${VERSION}`, 2);
