@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ProtocolError } from '../../errors.ts';
 import { MpiRankFailedError } from '../errors.ts';
 import type { Transport, TransportSink } from '../transport.ts';
-import { decodeHeader, encodeHeader, hasBody, HEADER_BYTES, type Header } from '../wire.ts';
+import { hasBody, HEADER_BYTES, readHeader, writeHeader, type Header } from '../wire.ts';
 import { Ring } from './ring.ts';
 import { waitAsync } from './wait-async.ts';
 
@@ -49,6 +49,8 @@ interface Incoming {
 
 /** The thread transport of one rank. */
 export class ThreadTransport implements Transport {
+  /** Every body is copied into its record before `send` returns. */
+  readonly copiesUpTo = Infinity;
   readonly rank: number;
   readonly size: number;
   private readonly out: (Ring | undefined)[];
@@ -70,11 +72,15 @@ export class ThreadTransport implements Transport {
     this.writing = new Array(job.size).fill(undefined);
   }
 
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
     const bodyBytes = body?.length ?? 0;
-    const record = new Uint8Array(4 + RECORD_HEADER + bodyBytes);
-    new DataView(record.buffer).setUint32(0, RECORD_HEADER + bodyBytes);
-    record.set(encodeHeader(header), 4);
+    const length = RECORD_HEADER + bodyBytes;
+    const record = new Uint8Array(4 + length);
+    record[0] = length >>> 24;
+    record[1] = length >>> 16;
+    record[2] = length >>> 8;
+    record[3] = length;
+    writeHeader(record, 4, header, header.flags);
     if (body) record.set(body, 4 + RECORD_HEADER);
     const ring = this.out[dest]!;
     // Records to one destination go in order: a record waits for the one before it to be written whole.
@@ -82,7 +88,7 @@ export class ThreadTransport implements Transport {
     if (!previous) {
       const n = ring.write(record);
       this.ring(dest);
-      if (n === record.length) return Promise.resolve();
+      if (n === record.length) return undefined;
       return this.track(dest, this.pour(dest, ring, record.subarray(n)));
     }
     return this.track(dest, previous.then(() => this.pour(dest, ring, record)));
@@ -165,7 +171,8 @@ export class ThreadTransport implements Transport {
         inc.lengthFilled += inc.ring.read(inc.length.subarray(inc.lengthFilled));
         if (inc.lengthFilled < 4) return moved || inc.lengthFilled > 0;
         moved = true;
-        const length = new DataView(inc.length.buffer).getUint32(0);
+        const l = inc.length;
+        const length = ((l[0]! << 24) | (l[1]! << 16) | (l[2]! << 8) | l[3]!) >>> 0;
         if (length < RECORD_HEADER) {
           sink.peerFailed(from, new ProtocolError(`rank ${from} wrote a ${length}-byte record`, { peer: from }));
           this.closed = true;
@@ -182,7 +189,7 @@ export class ThreadTransport implements Transport {
       if (inc.filled < inc.record.length) return moved;
       const record = inc.record;
       inc.record = undefined;
-      const header = decodeHeader(record.subarray(0, HEADER_BYTES));
+      const header = readHeader(record, 0);
       sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
     }
   }
