@@ -206,7 +206,12 @@ export class ThreadTransport implements Transport {
         const inc = this.incoming[from];
         if (inc && this.drain(from, inc, sink)) progress = true;
       }
-      if (progress) continue;
+      if (progress) {
+        // Let the program react first (a reply to what was just delivered goes out before this loop looks
+        // at the rings again).
+        await undefined;
+        continue;
+      }
       const waited = waitAsync(this.bells, this.rank, seen);
       if (waited.async) await waited.value;
     }
