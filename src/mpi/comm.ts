@@ -46,13 +46,23 @@ export class PointToPoint {
   // ---- blocking sends (mpi4py send / ssend / bsend / rsend) ----
 
   /** Standard send: returns once `value` may be reused (eager) or the receiver took it (large messages). */
-  async send(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
-    return this.isend(value, dest, tag).wait(opts);
+  send(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
+    // Not async: an async wrapper would cost each blocking call extra promise turns. Bad arguments still
+    // reject (they throw in `isend`).
+    try {
+      return this.isend(value, dest, tag).wait(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Synchronous send: returns only after the matching receive has started at `dest`. */
-  async ssend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
-    return this.issend(value, dest, tag).wait(opts);
+  ssend(value: unknown, dest: number, tag = 0, opts?: WaitOptions): Promise<undefined> {
+    try {
+      return this.issend(value, dest, tag).wait(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Buffered send: copies into the attached buffer and returns at once; MpiBufferOverflowError if it does not fit. */
@@ -93,8 +103,12 @@ export class PointToPoint {
    * Receives the next message matching `source` and `tag` (ANY_SOURCE / ANY_TAG match all) and returns its
    * value; `T` is what the sender sent. With `opts.into`, fills that array and returns it.
    */
-  async recv<T = unknown>(source = ANY_SOURCE, tag = ANY_TAG, opts?: RecvOptions): Promise<T> {
-    return this.irecv<T>(source, tag, opts).wait(opts);
+  recv<T = unknown>(source = ANY_SOURCE, tag = ANY_TAG, opts?: RecvOptions): Promise<T> {
+    try {
+      return this.irecv<T>(source, tag, opts).wait(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Like `recv`, and also returns the status (source, tag, size). */
@@ -106,7 +120,7 @@ export class PointToPoint {
 
   /** Posts a receive and returns its request; `cancel()` withdraws it while unmatched. */
   irecv<T = unknown>(source = ANY_SOURCE, tag = ANY_TAG, opts?: { readonly into?: TypedArray }): Request<T> {
-    const request = this.engine.recv(this.envelope(source, tag), opts?.into, `recv from ${source === ANY_SOURCE ? 'any source' : `rank ${source}`} tag ${tag === ANY_TAG ? 'any' : tag}`);
+    const request = this.engine.recv(this.envelope(source, tag), opts?.into, () => `recv from ${source === ANY_SOURCE ? 'any source' : `rank ${source}`} tag ${tag === ANY_TAG ? 'any' : tag}`);
     // The sender decides the value's type; like JSON.parse, the receiver names it. The request never
     // inspects its value, so the view changes nothing at run time.
     return request as Request<T>;
@@ -144,18 +158,18 @@ export class PointToPoint {
 
   /** Sends in the collective context (never matches user messages). */
   protected collSend(value: unknown, dest: number, tag: number): Promise<undefined> {
-    return this.engine.send(this.context + 1, this.toWorld[dest]!, tag, value, 'standard', `collective send to ${dest}`).wait();
+    return this.engine.send(this.context + 1, this.toWorld[dest]!, tag, value, 'standard', () => `collective send to ${dest}`).wait();
   }
 
   /** Receives in the collective context. */
   protected collRecv<T = unknown>(source: number, tag: number, into?: TypedArray): Promise<T> {
-    const request = this.engine.recv({ context: this.context + 1, source: this.toWorld[source]!, tag, toLocal: this.toLocal }, into, `collective recv from ${source}`);
+    const request = this.engine.recv({ context: this.context + 1, source: this.toWorld[source]!, tag, toLocal: this.toLocal }, into, () => `collective recv from ${source}`);
     return (request as Request<T>).wait(); // as in irecv
   }
 
   /** Receives the next message from `source` in the collective context, whatever its tag, with the tag. */
   protected async collRecvTagged(source: number): Promise<{ value: unknown; tag: number }> {
-    const request = this.engine.recv({ context: this.context + 1, source: this.toWorld[source]!, tag: ANY_TAG, toLocal: this.toLocal }, undefined, `collective recv from ${source}`);
+    const request = this.engine.recv({ context: this.context + 1, source: this.toWorld[source]!, tag: ANY_TAG, toLocal: this.toLocal }, undefined, () => `collective recv from ${source}`);
     const value = await request.wait();
     return { value, tag: request.status!.tag }; // a completed receive always has its status
   }
@@ -163,7 +177,7 @@ export class PointToPoint {
   private start(value: unknown, dest: number, tag: number, mode: SendMode): Request<undefined> {
     if (!Number.isInteger(dest) || dest < 0 || dest >= this.size) throw new InvalidArgumentError(`destination rank ${dest} is not in 0..${this.size - 1}`, { dest, size: this.size });
     if (!Number.isInteger(tag) || tag < 0 || tag > TAG_UB) throw new InvalidArgumentError(`tag ${tag} is not in 0..${TAG_UB}`, { tag });
-    return this.engine.send(this.context, this.toWorld[dest]!, tag, value, mode, `${mode} send to rank ${dest} tag ${tag}`);
+    return this.engine.send(this.context, this.toWorld[dest]!, tag, value, mode, () => `${mode} send to rank ${dest} tag ${tag}`);
   }
 
   private envelope(source: number, tag: number): Envelope {

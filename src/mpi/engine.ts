@@ -6,8 +6,8 @@ import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { BsendBuffer } from './bsend-buffer.ts';
 import { ANY_SOURCE, ANY_TAG, MPI_DEFAULTS } from './constants.ts';
 import { MpiAbortError, MpiRankFailedError, MpiReadySendError, MpiTruncateError, MpiUnexpectedOverflowError } from './errors.ts';
-import { decodeValue, DType, elementCount, encodeValue, type TypedArray } from './payload.ts';
-import { Request, type Status } from './request.ts';
+import { decodeValue, DType, elementCount, encodeValue, viewOf, type Encoded, type TypedArray } from './payload.ts';
+import { Request, type Describe, type Status } from './request.ts';
 import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
 
@@ -82,6 +82,8 @@ export class Engine implements TransportSink {
   private readonly maxUnexpected: number;
   private readonly maxUnexpectedBytes: number;
   private readonly maxMessageBytes: number;
+  // Typed arrays up to this size go eagerly and are copied by the transport: the engine need not copy them.
+  private readonly copyLimit: number;
   private readonly posted: Posted[] = [];
   private readonly unexpected: Arrived[] = [];
   private unexpectedBytes = 0;
@@ -107,6 +109,7 @@ export class Engine implements TransportSink {
     this.maxUnexpected = options.maxUnexpectedMessages ?? MPI_DEFAULTS.maxUnexpectedMessages;
     this.maxUnexpectedBytes = options.maxUnexpectedBytes ?? MPI_DEFAULTS.maxUnexpectedBytes;
     this.maxMessageBytes = options.maxMessageBytes ?? MPI_DEFAULTS.maxMessageBytes;
+    this.copyLimit = Math.min(this.eagerLimit, transport.copiesUpTo);
     transport.start(this);
   }
 
@@ -124,16 +127,17 @@ export class Engine implements TransportSink {
    * and buffered once the data left the caller's hands (buffered: at once), synchronous once the receiver
    * matched it, ready once the receiver confirmed a posted receive (MpiReadySendError if there was none).
    */
-  send(context: number, dest: number, tag: number, value: unknown, mode: SendMode, what: string): Request<undefined> {
+  send(context: number, dest: number, tag: number, value: unknown, mode: SendMode, what: Describe): Request<undefined> {
     const request = new Request<undefined>(what, this.clock);
     if (this.failure) return failed(request, this.failure);
-    let dtype: number;
-    let bytes: Uint8Array;
+    let encoded: Encoded;
     try {
-      ({ dtype, bytes } = encodeValue(value));
+      // A small typed array that the transport copies before send returns needs no copy of its own.
+      encoded = (mode !== 'buffered' && dest !== this.rank ? viewOf(value, this.copyLimit) : undefined) ?? encodeValue(value);
     } catch (err) {
       return failed(request, err);
     }
+    const { dtype, bytes } = encoded;
     if (bytes.length > this.maxMessageBytes) {
       return failed(request, new MessageTooLargeError(`message of ${bytes.length} bytes exceeds maxMessageBytes (${this.maxMessageBytes})`, { size: bytes.length, limit: this.maxMessageBytes }));
     }
@@ -154,25 +158,27 @@ export class Engine implements TransportSink {
     // to the attached buffer until it has left.
     const owner = mode === 'buffered' ? new Request<undefined>(what, this.clock) : request;
     if (mode === 'buffered') request.complete(undefined);
-    owner.onDone(() => release?.());
+    if (release) owner.onDone(release);
     if (eager) {
       this.counters.eagerSent++;
       if (flags !== 0) this.awaitingAck.set(msgId, owner);
-      this.handOff(owner, this.post(dest, header, bytes), flags === 0);
+      const posted = this.post(dest, header, bytes);
+      // A buffered message gives its space back a turn later, as it always has (not a hot path).
+      this.handOff(owner, mode === 'buffered' ? (posted ?? Promise.resolve()) : posted, flags === 0);
     } else {
       this.counters.rendezvousSent++;
       this.awaitingCts.set(msgId, { dest, header, bytes, request: owner, release });
-      this.post(dest, header, null).catch((err: unknown) => owner.fail(this.failure ?? err));
+      this.post(dest, header, null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
     }
     return request;
   }
 
   /** Posts a receive: matches the oldest unexpected message first, else waits in the posted queue. */
-  recv(envelope: Envelope, into: TypedArray | undefined, what: string): Request<unknown> {
+  recv(envelope: Envelope, into: TypedArray | undefined, what: Describe): Request<unknown> {
     const request = new Request<unknown>(what, this.clock);
     if (this.failure) return failed(request, this.failure);
     const posted: Posted = { envelope, request, into };
-    const i = this.unexpected.findIndex((a) => matches(envelope, a));
+    const i = firstMatch(envelope, this.unexpected);
     if (i >= 0) {
       const arrived = this.unexpected.splice(i, 1)[0]!;
       this.unexpectedBytes -= arrived.body?.length ?? 0;
@@ -192,8 +198,8 @@ export class Engine implements TransportSink {
   /** The status of the oldest unexpected message matching `envelope`, without receiving it; undefined if none. */
   iprobe(envelope: Envelope): Status | undefined {
     if (this.failure) throw this.failure;
-    const arrived = this.unexpected.find((a) => matches(envelope, a));
-    return arrived && statusOf(envelope, arrived);
+    const i = firstMatch(envelope, this.unexpected);
+    return i < 0 ? undefined : statusOf(envelope, this.unexpected[i]!);
   }
 
   /** Waits for a message matching `envelope` to arrive (it stays to be received). ERR_TIMEOUT/ERR_ABORTED per `opts`. */
@@ -283,21 +289,29 @@ export class Engine implements TransportSink {
 
   // ---- protocols ----
 
-  private post(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+  // Undefined when the packet was handed off at once, else the transport's promise.
+  private post(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
     if (dest !== this.rank) return this.transport.send(dest, header, body);
-    // To itself a rank needs no transport; a microtask keeps the order of its own packets.
+    // To itself a rank needs no transport; a microtask keeps the order of its own packets. The send
+    // completes after its packet was taken in (so an overflow it causes fails it, as at another rank).
     queueMicrotask(() => this.packet(dest, header, body));
     return Promise.resolve();
   }
 
   private reply(dest: number, kind: Kind, of: Header): void {
     const header: Header = { kind, dtype: 0, flags: 0, context: of.context, tag: of.tag, msgId: of.msgId, size: 0, code: 0 };
-    this.post(dest, header, null).catch((err: unknown) => this.peerFailed(dest, err instanceof Error ? err : new Error(String(err))));
+    this.post(dest, header, null)?.catch((err: unknown) => this.peerFailed(dest, err instanceof Error ? err : new Error(String(err))));
   }
 
   private arrive(arrived: Arrived): void {
     const { header } = arrived;
-    const i = this.posted.findIndex((p) => matches(p.envelope, arrived));
+    let i = -1;
+    for (let at = 0; at < this.posted.length; at++) {
+      if (matches(this.posted[at]!.envelope, arrived)) {
+        i = at;
+        break;
+      }
+    }
     if (i < 0) {
       if (header.flags & Flag.Ready) return this.reply(arrived.source, Kind.ReadyNack, header);
       return this.queueUnexpected(arrived);
@@ -374,7 +388,11 @@ export class Engine implements TransportSink {
   // A request whose data is being handed to the transport: it completes (if `completes`) when the transport
   // took it, and fails with the transport's error or, if this rank fails first, with that failure (a
   // transport waiting for room at a dead peer might otherwise never settle).
-  private handOff(request: Request<undefined>, posted: Promise<void>, completes: boolean): void {
+  private handOff(request: Request<undefined>, posted: Promise<void> | undefined, completes: boolean): void {
+    if (!posted) {
+      if (completes) request.complete(undefined);
+      return;
+    }
     this.inFlight.add(request);
     request.onDone(() => this.inFlight.delete(request));
     posted.then(
@@ -385,6 +403,12 @@ export class Engine implements TransportSink {
       (err: unknown) => request.fail(this.failure ?? err),
     );
   }
+}
+
+// The oldest of `queue` that `envelope` matches, or -1 (a loop: no closure per receive).
+function firstMatch(envelope: Envelope, queue: readonly Arrived[]): number {
+  for (let i = 0; i < queue.length; i++) if (matches(envelope, queue[i]!)) return i;
+  return -1;
 }
 
 function matches(envelope: Envelope, arrived: Arrived): boolean {

@@ -79,6 +79,17 @@ export function encodeValue(value: unknown): Encoded {
   return { dtype: DType.Serialized, bytes: serialize(value) };
 }
 
+/**
+ * A typed array of at most `maxBytes` as a view of its bytes, without a copy (for transports that copy
+ * before `send` returns); undefined for anything else.
+ */
+export function viewOf(value: unknown, maxBytes: number): Encoded | undefined {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView || value.byteLength > maxBytes) return undefined;
+  const dtype = dtypeOf(value);
+  if (dtype === DType.Serialized) return undefined;
+  return { dtype, bytes: value instanceof Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength) };
+}
+
 /** Decodes bytes received with `dtype`. A typed array is a view when aligned, else one copy. ERR_DECODE on bad input. */
 export function decodeValue(dtype: number, bytes: Uint8Array): unknown {
   if (dtype === DType.Serialized) {

@@ -15,33 +15,54 @@ export interface Status {
   readonly cancelled: boolean;
 }
 
-type State<T> = { kind: 'pending' } | { kind: 'done'; value: T; status: Status | undefined } | { kind: 'failed'; error: unknown };
+/** What a request says it is, for timeout and cancel messages; a function when only built if needed. */
+export type Describe = string | (() => string);
+
+const PENDING = 0;
+const DONE = 1;
+const FAILED = 2;
 
 /**
  * A non-blocking operation in flight (mpi4py `Request`). Complete it with `wait` or poll it with `test`;
  * a receive not yet matched can be `cancel`led.
  */
 export class Request<T = unknown> {
-  private state: State<T> = { kind: 'pending' };
-  private readonly waiters: Settler<void>[] = [];
-  private readonly listeners: (() => void)[] = [];
+  // One request per message: its state is kept flat (no state object per completion), and an unbounded
+  // wait shares one bare promise instead of a bounded wait's timer, listener and closures.
+  private phase = PENDING;
+  private value: T | undefined;
+  private error: unknown;
+  private statusOf: Status | undefined;
+  private settled: Promise<T> | undefined;
+  private settle: Settler<T> | undefined;
+  private waiters: Settler<void>[] | undefined;
+  private listeners: (() => void)[] | undefined;
+  private description: Describe;
   /** Withdraws the operation if it has not matched yet; set by the engine for receives. */
   canceller: (() => boolean) | undefined;
 
   constructor(
     /** What the request is, for timeout messages ("recv from 2 tag 7"). */
-    readonly what: string,
+    what: Describe,
     private readonly clock: Clock = realClock,
-  ) {}
+  ) {
+    this.description = what;
+  }
+
+  /** What the request is ("recv from rank 2 tag 7"). */
+  get what(): string {
+    if (typeof this.description === 'function') this.description = this.description();
+    return this.description;
+  }
 
   /** True once the operation completed, failed or was cancelled. */
   get done(): boolean {
-    return this.state.kind !== 'pending';
+    return this.phase !== PENDING;
   }
 
   /** The status of a completed receive; undefined for sends and pending requests. */
   get status(): Status | undefined {
-    return this.state.kind === 'done' ? this.state.status : undefined;
+    return this.phase === DONE ? this.statusOf : undefined;
   }
 
   /**
@@ -49,22 +70,26 @@ export class Request<T = unknown> {
    * operation's error (ERR_RANK_FAILED when a rank failed, ERR_CANCELLED when cancelled), or
    * ERR_TIMEOUT / ERR_ABORTED per `opts` (the operation itself then stays pending).
    */
-  async wait(opts?: WaitOptions): Promise<T> {
-    if (this.state.kind === 'pending') {
-      await boundedWait<void>(
-        (settler) => {
-          this.waiters.push(settler);
-          return () => {
-            const i = this.waiters.indexOf(settler);
-            if (i >= 0) this.waiters.splice(i, 1);
-          };
-        },
-        opts,
-        this.clock,
-        this.what,
-      );
+  wait(opts?: WaitOptions): Promise<T> {
+    if (this.phase === DONE) return Promise.resolve(this.value as T); // set with the phase
+    if (this.phase === FAILED) return Promise.reject(this.error);
+    if (opts === undefined || (opts.timeout === undefined && opts.signal === undefined)) {
+      // Only completion or failure can end this wait, and both settle the shared promise.
+      this.settled ??= new Promise<T>((resolve, reject) => (this.settle = { resolve, reject }));
+      return this.settled;
     }
-    return this.result();
+    return boundedWait<void>(
+      (settler) => {
+        (this.waiters ??= []).push(settler);
+        return () => {
+          const i = this.waiters?.indexOf(settler) ?? -1;
+          if (i >= 0) this.waiters!.splice(i, 1);
+        };
+      },
+      opts,
+      this.clock,
+      this.what,
+    ).then(() => this.result());
   }
 
   /** Polls: true when complete (then `wait()` returns at once). Never throws. */
@@ -85,40 +110,46 @@ export class Request<T = unknown> {
 
   /** True when cancelled. */
   get cancelled(): boolean {
-    return this.state.kind === 'failed' && this.state.error instanceof MpiCancelledError;
+    return this.phase === FAILED && this.error instanceof MpiCancelledError;
   }
 
   /** Completes with a value (engine side). Later calls are ignored. */
   complete(value: T, status?: Status): void {
-    if (this.done) return;
-    this.state = { kind: 'done', value, status };
+    if (this.phase !== PENDING) return;
+    this.phase = DONE;
+    this.value = value;
+    this.statusOf = status;
+    this.settle?.resolve(value);
     this.wake();
   }
 
   /** Completes with an error (engine side). Later calls are ignored. */
   fail(error: unknown): void {
-    if (this.done) return;
-    this.state = { kind: 'failed', error };
+    if (this.phase !== PENDING) return;
+    this.phase = FAILED;
+    this.error = error;
+    this.settle?.reject(error);
     this.wake();
   }
 
   /** The value of a completed request; throws its failure; throws if still pending (check `done` or `test()` first). */
   result(): T {
-    if (this.state.kind === 'done') return this.state.value;
-    if (this.state.kind === 'failed') throw this.state.error;
+    if (this.phase === DONE) return this.value as T; // set with the phase
+    if (this.phase === FAILED) throw this.error;
     throw new Error('unreachable: request still pending after its wait');
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w.resolve();
-    for (const l of this.listeners.splice(0)) l();
+    this.settle = undefined;
+    this.canceller = undefined;
+    if (this.waiters) for (const w of this.waiters.splice(0)) w.resolve();
+    if (this.listeners) for (const l of this.listeners.splice(0)) l();
   }
-
 
   /** Calls `listener` once when the request completes (at once if it has). */
   onDone(listener: () => void): void {
     if (this.done) listener();
-    else this.listeners.push(listener);
+    else (this.listeners ??= []).push(listener);
   }
 }
 

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.ts';
 export class SelfTransport implements Transport {
   readonly rank = 0;
   readonly size = 1;
+  readonly copiesUpTo = 0;
 
   send(dest: number, _header: Header, _body: Uint8Array | null): Promise<void> {
     return Promise.reject(new InvalidArgumentError(`a job of one rank has no rank ${dest}`, { dest }));

@@ -19,10 +19,16 @@ export interface Transport {
   readonly rank: number;
   readonly size: number;
   /**
-   * Queues a packet for world rank `dest` (never the sender itself). Resolves once it is handed off,
-   * waiting under flow control; rejects with the transport's error when the peer is gone.
+   * Bodies of at most this many bytes are copied before `send` returns, so the caller may reuse them at once
+   * (larger ones must stay untouched until the returned promise settles).
    */
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void>;
+  readonly copiesUpTo: number;
+  /**
+   * Queues a packet for world rank `dest` (never the sender itself). Returns undefined when it was handed
+   * off at once (the common case: no promise per packet); else a promise that resolves once it is handed
+   * off, waiting under flow control, or rejects with the transport's error when the peer is gone.
+   */
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined;
   /** Starts delivering incoming packets and failures to `sink`. Called once. */
   start(sink: TransportSink): void;
   /** Ends the whole job with exit `code`: tells the other ranks (best effort), then ends this one. Never resolves. */

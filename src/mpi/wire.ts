@@ -49,34 +49,60 @@ export interface Header {
 /** Writes a header into a new 28-byte array. */
 export function encodeHeader(h: Header): Uint8Array {
   const bytes = new Uint8Array(HEADER_BYTES);
-  const view = new DataView(bytes.buffer);
-  view.setUint8(0, h.kind);
-  view.setUint8(1, h.dtype);
-  view.setUint8(2, h.flags);
-  view.setUint32(4, h.context);
-  view.setInt32(8, h.tag);
-  view.setUint32(12, h.msgId);
-  view.setFloat64(16, h.size);
-  view.setInt32(24, h.code);
+  writeHeader(bytes, 0, h, h.flags);
   return bytes;
+}
+
+// The size field is a float64: converted through this scratch (JS is single-threaded), not a DataView per packet.
+const sizeScratch = new DataView(new ArrayBuffer(8));
+
+/** Writes `h` (with `flags` in place of its own) into `bytes` at `at`: the packet and its header in one buffer. */
+export function writeHeader(bytes: Uint8Array, at: number, h: Header, flags: number): void {
+  bytes[at] = h.kind;
+  bytes[at + 1] = h.dtype;
+  bytes[at + 2] = flags;
+  bytes[at + 3] = 0;
+  writeU32(bytes, at + 4, h.context);
+  writeU32(bytes, at + 8, h.tag);
+  writeU32(bytes, at + 12, h.msgId);
+  sizeScratch.setFloat64(0, h.size);
+  for (let i = 0; i < 8; i++) bytes[at + 16 + i] = sizeScratch.getUint8(i);
+  writeU32(bytes, at + 24, h.code);
 }
 
 /** Reads a header; ERR_PROTOCOL when the bytes cannot be one. */
 export function decodeHeader(bytes: Uint8Array): Header {
   if (bytes.length !== HEADER_BYTES) throw new ProtocolError(`MPI packet header of ${bytes.length} bytes, expected ${HEADER_BYTES}`, { size: bytes.length });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const kind = view.getUint8(0);
+  return readHeader(bytes, 0);
+}
+
+/** Reads the header at the start of a packet of at least HEADER_BYTES; ERR_PROTOCOL for an unknown kind. */
+export function readHeader(bytes: Uint8Array, at: number): Header {
+  const kind = bytes[at]!;
   if (kind < Kind.Eager || kind > Kind.Abort) throw new ProtocolError(`unknown MPI packet kind ${kind}`, { kind });
+  for (let i = 0; i < 8; i++) sizeScratch.setUint8(i, bytes[at + 16 + i]!);
   return {
     kind,
-    dtype: view.getUint8(1),
-    flags: view.getUint8(2),
-    context: view.getUint32(4),
-    tag: view.getInt32(8),
-    msgId: view.getUint32(12),
-    size: view.getFloat64(16),
-    code: view.getInt32(24),
+    dtype: bytes[at + 1]!,
+    flags: bytes[at + 2]!,
+    context: readU32(bytes, at + 4),
+    tag: readU32(bytes, at + 8) | 0,
+    msgId: readU32(bytes, at + 12),
+    size: sizeScratch.getFloat64(0),
+    code: readU32(bytes, at + 24) | 0,
   };
+}
+
+// Big-endian 32-bit fields by hand: cheaper than a DataView over each packet.
+function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 /** True for kinds followed by a body. */

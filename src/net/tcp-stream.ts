@@ -42,7 +42,12 @@ const COPY_LIMIT = 8 * 1024;
 const FLUSH_BYTES = 64 * 1024;
 const SLAB_BYTES = 256 * 1024;
 
-const RESOLVED = Promise.resolve();
+/**
+ * What `send` returns when it accepted a message without waiting: a caller sending many small messages can
+ * compare with it and skip awaiting (MPI's eager sends complete on the spot that way).
+ */
+export const SENT: Promise<void> = Promise.resolve();
+const RESOLVED = SENT;
 const HELLO_MAGIC = [0x43, 0x52, 0x52, 1]; // "CRR", version 1
 
 /** A message stream over a connected Node socket (TCP or a Unix domain socket). */

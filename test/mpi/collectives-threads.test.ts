@@ -20,3 +20,10 @@ test('ranks connected over Unix domain sockets (--ipc) pass every collective too
   assert.equal(result.exitCode, 0, `${result.summary}\n${lines.filter((l) => !l.startsWith('[0] ok ')).join('\n')}`);
   for (const name of collectiveChecks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
 });
+
+test('a large broadcast on 9 ranks takes the scatter-allgather path and matches the root', async () => {
+  const lines: string[] = [];
+  const result = await launch({ np: 9, program: fixture('bcast-large.ts'), threads: true, onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+  assert.equal(result.exitCode, 0, `${result.summary}\n${lines.join('\n')}`);
+  assert.ok(lines.includes('[0] ok'), lines.join('\n'));
+});

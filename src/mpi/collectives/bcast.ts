@@ -2,13 +2,19 @@ import { isTypedArray, sameKind, type TypedArray } from '../payload.ts';
 import { checkRoot, CollTag, displacements, evenCounts, setAt, type Channel } from './channel.ts';
 import { ringAllgather } from './ring.ts';
 
-/** A broadcast of a typed array of at least this many bytes scatters it and allgathers the blocks. */
+/** A broadcast of a typed array of at least this many bytes scatters it and allgathers the blocks... */
 export const SCATTER_BCAST_BYTES = 512 * 1024;
+/**
+ * ...on at least this many ranks. Below it the tree is faster: with 4 ranks, 1 MiB took about 2.5x as long
+ * by scatter-allgather (interleaved runs, processes and threads alike), whose many rendezvous steps each
+ * cost a wake-up of a rank; MPICH draws the same line (MPIR_CVAR_BCAST_MIN_PROCS, 8).
+ */
+export const SCATTER_BCAST_MIN_RANKS = 8;
 
 /**
  * The root's `value` on every rank. Small values: a binomial tree (ranks numbered relative to the root
  * receive once from their parent and pass the value on to up to log2 n children). Typed arrays of at least
- * SCATTER_BCAST_BYTES on three or more ranks: van de Geijn's scatter-allgather, as MPICH and Open MPI do
+ * SCATTER_BCAST_BYTES on SCATTER_BCAST_MIN_RANKS or more ranks: van de Geijn's scatter-allgather, as MPICH and Open MPI do
  * for long messages: the root scatters n blocks down the same tree, then a ring allgather completes every
  * rank, so the root sends about one copy of the data instead of log2 n. Only the root knows the value, so
  * the tree first carries either the value itself or, for the large case, its element count, and each
@@ -24,7 +30,7 @@ export async function bcast<T>(c: Channel, value: T, root: number): Promise<T> {
   let parentMask = 1;
   while (parentMask < n && !(me & parentMask)) parentMask <<= 1;
   const received = parentMask < n ? await c.recvTagged(real(me - parentMask)) : undefined;
-  const large = received ? received.tag === CollTag.BcastLarge : isTypedArray(value) && value.byteLength >= SCATTER_BCAST_BYTES && value.length >= n && n > 2;
+  const large = received ? received.tag === CollTag.BcastLarge : isTypedArray(value) && value.byteLength >= SCATTER_BCAST_BYTES && value.length >= n && n >= SCATTER_BCAST_MIN_RANKS;
   if (!large) {
     const current = received ? received.value : value;
     const sends: Promise<unknown>[] = [];

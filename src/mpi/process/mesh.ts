@@ -9,9 +9,10 @@ import { formatAddress } from '../../net/address.ts';
 import { realClock, type Clock } from '../../net/clock.ts';
 import type { MessageStream } from '../../net/stream.ts';
 import { connect, listen } from '../../net/tcp.ts';
+import { SENT } from '../../net/tcp-stream.ts';
 import { MPI_DEFAULTS } from '../constants.ts';
 import { abortLine, type Transport, type TransportSink } from '../transport.ts';
-import { decodeHeader, encodeHeader, Flag, hasBody, HEADER_BYTES, Kind, type Header } from '../wire.ts';
+import { encodeHeader, Flag, hasBody, HEADER_BYTES, Kind, readHeader, writeHeader, type Header } from '../wire.ts';
 
 // Bodies up to this many bytes travel in the same stream message as their header.
 const INLINE_BYTES = 8 * 1024;
@@ -76,8 +77,15 @@ export async function connectMesh(job: JobEnv, options: MeshOptions = {}): Promi
   }
 }
 
+// Undefined when the stream took the message without waiting (no promise to follow per packet).
+function handedOff(sending: Promise<void>): Promise<void> | undefined {
+  return sending === SENT ? undefined : sending;
+}
+
 /** The process transport: one ordered message stream to every other rank. */
 export class MeshTransport implements Transport {
+  /** Small bodies are copied into their packet's message before `send` returns. */
+  readonly copiesUpTo = INLINE_BYTES;
   private sink: TransportSink | undefined;
   private closing = false;
 
@@ -87,17 +95,17 @@ export class MeshTransport implements Transport {
     private readonly streams: readonly (MessageStream | undefined)[],
   ) {}
 
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
     const stream = this.streams[dest]!;
-    if (body && body.length <= INLINE_BYTES) {
+    if (!body || body.length <= INLINE_BYTES) {
       // One stream message instead of two: for small messages the copy costs less than a second frame.
-      const message = new Uint8Array(HEADER_BYTES + body.length);
-      message.set(encodeHeader({ ...header, flags: header.flags | Flag.Inline }));
-      message.set(body, HEADER_BYTES);
-      return stream.send(message);
+      const message = new Uint8Array(HEADER_BYTES + (body?.length ?? 0));
+      writeHeader(message, 0, header, body ? header.flags | Flag.Inline : header.flags);
+      if (body) message.set(body, HEADER_BYTES);
+      return handedOff(stream.send(message));
     }
     const sent = stream.send(encodeHeader(header));
-    return body ? Promise.all([sent, stream.send(body)]).then(() => undefined) : sent;
+    return Promise.all([sent, stream.send(body)]).then(() => undefined);
   }
 
   start(sink: TransportSink): void {
@@ -144,7 +152,7 @@ export class MeshTransport implements Transport {
           continue;
         }
         if (message.length < HEADER_BYTES) throw new ProtocolError(`rank ${peer} sent a ${message.length}-byte packet where a header belongs`, { peer });
-        const header = decodeHeader(message.subarray(0, HEADER_BYTES));
+        const header = readHeader(message, 0);
         if (header.flags & Flag.Inline) {
           header.flags &= ~Flag.Inline;
           sink.packet(peer, header, message.subarray(HEADER_BYTES));

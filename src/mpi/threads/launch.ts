@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { realClock } from '../../net/clock.ts';
 import { errorLine, summarize, type Failure } from '../job-result.ts';
 import type { Job, JobResult, LaunchOptions, RankExit } from '../launcher.ts';
@@ -18,6 +18,15 @@ export function startThreadJob(options: LaunchOptions): Job {
   const clock = options.clock ?? realClock;
   const rings = Array.from({ length: np }, (_, from) => Array.from({ length: np }, (_, to) => (from === to ? undefined : allocateRing(THREAD_RING_BYTES))));
   const doorbells = new SharedArrayBuffer(4 * np);
+  // ports[a][b]: rank a's end of the channel between ranks a and b (large rendezvous data goes through it).
+  const ports: (MessagePort | undefined)[][] = Array.from({ length: np }, () => new Array<MessagePort | undefined>(np).fill(undefined));
+  for (let a = 0; a < np; a++) {
+    for (let b = a + 1; b < np; b++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[a]![b] = port1;
+      ports[b]![a] = port2;
+    }
+  }
   const program = pathToFileURL(resolve(options.cwd ?? process.cwd(), options.program)).href;
   const typescript = /\.[mc]?ts$/.test(options.program);
   const onLine = options.onLine ?? ((rank, stream, line) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${rank}] ${line}\n`));
@@ -29,8 +38,10 @@ export function startThreadJob(options: LaunchOptions): Job {
   const result = new Promise<JobResult>((r) => (resolveResult = r));
 
   const workers = Array.from({ length: np }, (_, rank) => {
-    const job: ThreadJob = { rank, size: np, rings, doorbells, program, typescript };
+    const own = ports[rank]!;
+    const job: ThreadJob = { rank, size: np, rings, doorbells, ports: own, program, typescript };
     return new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      transferList: own.filter((p) => p !== undefined),
       argv: [...(options.args ?? [])],
       env: { ...process.env, ...options.env },
       stdout: true,

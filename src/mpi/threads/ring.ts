@@ -8,6 +8,10 @@ import { waitAsync } from './wait-async.ts';
 /** Layout of a ring's SharedArrayBuffer: control words, then the data. */
 const HEAD = 0; // bytes written so far (mod 2^32), advanced by the writer
 const TAIL = 1; // bytes read so far (mod 2^32), advanced by the reader
+// 1 while the writer waits for room: the reader only notifies then (a notify costs even with no waiter).
+// The writer sets it before its last look at TAIL, the reader reads it after advancing TAIL, both
+// sequentially consistent: either the reader sees it and notifies, or the writer sees the new TAIL.
+const WRITER_WAITING = 2;
 const CONTROL_BYTES = 64; // keeps the data on its own cache line
 
 /** Allocates the shared memory of a ring of `capacity` bytes (a power of two). */
@@ -27,7 +31,7 @@ export class Ring {
     /** The shared memory, to hand to the other end. */
     readonly buffer: SharedArrayBuffer,
   ) {
-    this.control = new Int32Array(buffer, 0, 2);
+    this.control = new Int32Array(buffer, 0, 3);
     this.data = new Uint8Array(buffer, CONTROL_BYTES);
     this.capacity = this.data.length;
     this.mask = this.capacity - 1;
@@ -66,7 +70,7 @@ export class Ring {
     into.set(this.data.subarray(at, at + first));
     if (n > first) into.set(this.data.subarray(0, n - first), first);
     Atomics.store(this.control, TAIL, (tail + n) | 0);
-    Atomics.notify(this.control, TAIL);
+    if (Atomics.load(this.control, WRITER_WAITING) !== 0) Atomics.notify(this.control, TAIL);
     return n;
   }
 
@@ -75,9 +79,15 @@ export class Ring {
    * in any case, so that a writer can notice a reader that will never read again.
    */
   async waitForRoom(timeoutMs: number): Promise<void> {
-    const tail = Atomics.load(this.control, TAIL);
     if (this.free() > 0) return;
-    const waited = waitAsync(this.control, TAIL, tail, timeoutMs);
-    if (waited.async) await waited.value;
+    Atomics.store(this.control, WRITER_WAITING, 1);
+    try {
+      const tail = Atomics.load(this.control, TAIL);
+      if (this.free() > 0) return;
+      const waited = waitAsync(this.control, TAIL, tail, timeoutMs);
+      if (waited.async) await waited.value;
+    } finally {
+      Atomics.store(this.control, WRITER_WAITING, 0);
+    }
   }
 }

@@ -2,18 +2,25 @@
 // doorbell per rank that writers ring after writing. A packet is a record in the ring:
 //   length u32 | header (28 bytes) | 4 bytes of padding (keeps the body 8-byte aligned) | body
 // A record larger than the ring streams through it in pieces, so a message costs about one copy in and
-// one copy out, whatever its size.
-import { parentPort, workerData } from 'node:worker_threads';
+// one copy out, whatever its size. The data of a large rendezvous message (PORT_BYTES or more) skips the
+// ring: its buffer, the engine's own copy, is transferred through a MessagePort between the two threads,
+// with no copy at all (the receiver gets the sender's memory) and no ring-full wake-ups.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ProtocolError } from '../../errors.ts';
 import { MpiRankFailedError } from '../errors.ts';
 import type { Transport, TransportSink } from '../transport.ts';
-import { decodeHeader, encodeHeader, hasBody, HEADER_BYTES, type Header } from '../wire.ts';
+import { hasBody, HEADER_BYTES, Kind, readHeader, writeHeader, type Header } from '../wire.ts';
 import { Ring } from './ring.ts';
 import { waitAsync } from './wait-async.ts';
 
 const RECORD_HEADER = HEADER_BYTES + 4;
 // A writer waiting for room looks this often whether its reader has failed (and will never read again), ms.
 const ROOM_CHECK_MS = 100;
+/**
+ * Rendezvous data of at least this many bytes goes through the pair's MessagePort. It is bounded without
+ * flow control of its own: data is only sent after the receiver matched a receive and asked for it (CTS).
+ */
+export const PORT_BYTES = 128 * 1024;
 
 /** What the launcher hands each rank thread. */
 export interface ThreadJob {
@@ -23,6 +30,8 @@ export interface ThreadJob {
   readonly rings: readonly (readonly (SharedArrayBuffer | undefined)[])[];
   /** One Int32 doorbell per rank. */
   readonly doorbells: SharedArrayBuffer;
+  /** ports[to]: this rank's end of the MessagePort pair to rank `to` (undefined for itself). */
+  readonly ports: readonly (MessagePort | undefined)[];
   readonly program: string;
   readonly typescript: boolean;
 }
@@ -49,6 +58,8 @@ interface Incoming {
 
 /** The thread transport of one rank. */
 export class ThreadTransport implements Transport {
+  /** Every body is copied into its record before `send` returns. */
+  readonly copiesUpTo = Infinity;
   readonly rank: number;
   readonly size: number;
   private readonly out: (Ring | undefined)[];
@@ -57,6 +68,7 @@ export class ThreadTransport implements Transport {
   private readonly writing: (Promise<void> | undefined)[];
   private closed = false;
   private readonly failedPeers = new Map<number, Error>();
+  private readonly ports: readonly (MessagePort | undefined)[];
 
   constructor(job: ThreadJob) {
     this.rank = job.rank;
@@ -68,13 +80,19 @@ export class ThreadTransport implements Transport {
       if (b) this.incoming[from] = { ring: new Ring(b), record: undefined, filled: 0, length: new Uint8Array(4), lengthFilled: 0 };
     }
     this.writing = new Array(job.size).fill(undefined);
+    this.ports = job.ports;
   }
 
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> {
+  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
     const bodyBytes = body?.length ?? 0;
-    const record = new Uint8Array(4 + RECORD_HEADER + bodyBytes);
-    new DataView(record.buffer).setUint32(0, RECORD_HEADER + bodyBytes);
-    record.set(encodeHeader(header), 4);
+    if (header.kind === Kind.Data && body && bodyBytes >= PORT_BYTES) return this.sendByPort(dest, header, body);
+    const length = RECORD_HEADER + bodyBytes;
+    const record = new Uint8Array(4 + length);
+    record[0] = length >>> 24;
+    record[1] = length >>> 16;
+    record[2] = length >>> 8;
+    record[3] = length;
+    writeHeader(record, 4, header, header.flags);
     if (body) record.set(body, 4 + RECORD_HEADER);
     const ring = this.out[dest]!;
     // Records to one destination go in order: a record waits for the one before it to be written whole.
@@ -82,13 +100,18 @@ export class ThreadTransport implements Transport {
     if (!previous) {
       const n = ring.write(record);
       this.ring(dest);
-      if (n === record.length) return Promise.resolve();
+      if (n === record.length) return undefined;
       return this.track(dest, this.pour(dest, ring, record.subarray(n)));
     }
     return this.track(dest, previous.then(() => this.pour(dest, ring, record)));
   }
 
   start(sink: TransportSink): void {
+    this.ports.forEach((port, from) => {
+      if (!port) return;
+      port.on('message', (m: unknown) => this.portMessage(from, m, sink));
+      port.on('messageerror', (err) => sink.peerFailed(from, err));
+    });
     if (parentPort) {
       parentPort.on('message', (m: ThreadControl) => {
         if (m.type !== 'rank-failed') return;
@@ -117,6 +140,38 @@ export class ThreadTransport implements Transport {
     Atomics.add(this.bells, this.rank, 1);
     Atomics.notify(this.bells, this.rank); // wakes the read loop so that it sees `closed` and ends
     parentPort?.unref();
+    for (const port of this.ports) port?.unref(); // not closed: data on its way to a peer still arrives
+  }
+
+  // Records to one destination stay in order: data sent by port waits for the ring writes before it
+  // (not needed for matching, which finds data by message id, but it keeps the order rule simple).
+  private sendByPort(dest: number, header: Header, body: Uint8Array): Promise<void> | undefined {
+    const head = new Uint8Array(HEADER_BYTES);
+    writeHeader(head, 0, header, header.flags);
+    // The engine's own copy is moved, not copied, when the body is its buffer whole; else it is cloned.
+    const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    const post = () => {
+      const failed = this.failedPeers.get(dest);
+      if (failed) throw failed;
+      this.ports[dest]!.postMessage({ head, body }, whole ? [body.buffer] : []);
+    };
+    const previous = this.writing[dest];
+    if (!previous) {
+      post();
+      return undefined;
+    }
+    return this.track(dest, previous.then(post));
+  }
+
+  private portMessage(from: number, m: unknown, sink: TransportSink): void {
+    if (this.closed) return;
+    const packet = m as { head?: unknown; body?: unknown }; // checked below
+    if (!(packet.head instanceof Uint8Array) || packet.head.length !== HEADER_BYTES || !(packet.body instanceof Uint8Array)) {
+      sink.peerFailed(from, new ProtocolError(`rank ${from} posted a malformed data message`, { peer: from }));
+      return;
+    }
+    const header = readHeader(packet.head, 0);
+    sink.packet(from, header, packet.body);
   }
 
   private track(dest: number, writing: Promise<void>): Promise<void> {
@@ -151,7 +206,12 @@ export class ThreadTransport implements Transport {
         const inc = this.incoming[from];
         if (inc && this.drain(from, inc, sink)) progress = true;
       }
-      if (progress) continue;
+      if (progress) {
+        // Let the program react first (a reply to what was just delivered goes out before this loop looks
+        // at the rings again).
+        await undefined;
+        continue;
+      }
       const waited = waitAsync(this.bells, this.rank, seen);
       if (waited.async) await waited.value;
     }
@@ -165,7 +225,8 @@ export class ThreadTransport implements Transport {
         inc.lengthFilled += inc.ring.read(inc.length.subarray(inc.lengthFilled));
         if (inc.lengthFilled < 4) return moved || inc.lengthFilled > 0;
         moved = true;
-        const length = new DataView(inc.length.buffer).getUint32(0);
+        const l = inc.length;
+        const length = ((l[0]! << 24) | (l[1]! << 16) | (l[2]! << 8) | l[3]!) >>> 0;
         if (length < RECORD_HEADER) {
           sink.peerFailed(from, new ProtocolError(`rank ${from} wrote a ${length}-byte record`, { peer: from }));
           this.closed = true;
@@ -182,7 +243,7 @@ export class ThreadTransport implements Transport {
       if (inc.filled < inc.record.length) return moved;
       const record = inc.record;
       inc.record = undefined;
-      const header = decodeHeader(record.subarray(0, HEADER_BYTES));
+      const header = readHeader(record, 0);
       sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
     }
   }
