@@ -49,6 +49,18 @@ export interface ProtoOptions {
   readonly file?: string;
   /** Reads `import "x.proto"`; without one, an import is an error. */
   readonly resolveImport?: ImportResolver;
+  /**
+   * How many times a message may occur inside itself (default 0: a recursive message is ERR_PARSE).
+   * Courier schemas are trees, so a recursive message is unrolled this many levels; at the last level
+   * the recursive field is left out of the schema, so its records are kept as unknown fields and still
+   * round-trip byte for byte.
+   */
+  readonly recursionDepth?: number;
+  /**
+   * proto2 groups (default false: ERR_PARSE). When true a group field is left out of the schema, so its
+   * records are kept as unknown fields (a group round-trips, but its contents are not decoded).
+   */
+  readonly skipGroups?: boolean;
 }
 
 /** The declarations of a .proto file and its imports, as courier schemas. */
@@ -80,6 +92,7 @@ class FileParser {
     private readonly toks: ProtoToken[],
     readonly file: string,
     private readonly decls: Map<string, Decl>,
+    private readonly skipGroups = false,
   ) {}
 
   private peek(): ProtoToken {
@@ -248,14 +261,16 @@ class FileParser {
             this.expect(';');
             continue;
           }
-          decl.fields.push(this.field(undefined, oneof));
+          const f = this.field(undefined, oneof);
+          if (f) decl.fields.push(f);
         }
       } else {
         let label: FieldDecl['label'];
         if (this.accept('repeated')) label = 'repeated';
         else if (this.accept('optional')) label = 'optional';
         else if (this.accept('required')) label = 'required';
-        decl.fields.push(this.field(label, undefined));
+        const f = this.field(label, undefined);
+        if (f) decl.fields.push(f);
       }
     }
     const numbers = new Map<number, string>();
@@ -285,9 +300,19 @@ class FileParser {
     this.expect(';');
   }
 
-  private field(label: FieldDecl['label'], oneof: string | undefined): FieldDecl {
+  /** A field declaration, or undefined for a skipped group (its body is consumed). */
+  private field(label: FieldDecl['label'], oneof: string | undefined): FieldDecl | undefined {
     const tok = this.peek();
-    if (this.is('group')) throw this.fail('groups are not supported (a deprecated proto2 feature); use a nested message');
+    if (this.is('group')) {
+      if (!this.skipGroups) throw this.fail('groups are not supported (a deprecated proto2 feature); use a nested message');
+      this.next();
+      this.ident('a group name');
+      this.expect('=');
+      this.int('a field number');
+      if (this.accept('[')) while (!this.accept(']')) this.next();
+      this.skipBlock();
+      return undefined;
+    }
     let map: FieldDecl['map'];
     let type: TypeRef;
     if (this.is('map') && this.toks[this.i + 1]?.text === '<') {
@@ -367,7 +392,7 @@ export function parseProto(source: string, options: ProtoOptions = {}): ProtoDoc
   const seen = new Set<string>();
   const parseFile = (text: string, file: string): void => {
     seen.add(file);
-    const p = new FileParser(tokenizeProto(text, file), file, decls);
+    const p = new FileParser(tokenizeProto(text, file), file, decls, options.skipGroups === true);
     p.parse();
     for (const imp of p.imports) {
       const name = String(imp.value);
@@ -378,15 +403,20 @@ export function parseProto(source: string, options: ProtoOptions = {}): ProtoDoc
     }
   };
   parseFile(source, options.file ?? '<input>');
-  return new Builder(decls);
+  return new Builder(decls, options.recursionDepth ?? 0);
 }
 
 class Builder implements ProtoDocument {
   readonly names: readonly string[];
+  /** Built schemas by name and, for unrolled recursion, by how often the message is already open. */
   private readonly built = new Map<string, Schema>();
-  private readonly building = new Set<string>();
+  /** How many times each message is open on the build stack. */
+  private readonly building = new Map<string, number>();
 
-  constructor(private readonly decls: Map<string, Decl>) {
+  constructor(
+    private readonly decls: Map<string, Decl>,
+    private readonly recursionDepth: number,
+  ) {
     this.names = [...decls.keys()];
   }
 
@@ -423,7 +453,9 @@ class Builder implements ProtoDocument {
   }
 
   private build(d: Decl): Schema {
-    const done = this.built.get(d.full);
+    const open = this.building.get(d.full) ?? 0;
+    const memo = open === 0 ? d.full : `${d.full}#${open}`;
+    const done = this.built.get(memo);
     if (done) return done;
     const name = d.full.replaceAll('.', '::');
     if (d.kind === 'enum') {
@@ -431,12 +463,14 @@ class Builder implements ProtoDocument {
       this.built.set(d.full, s);
       return s;
     }
-    if (this.building.has(d.full)) this.fail(d, `message ${d.full} contains itself; courier schemas are trees, so recursive messages are not supported`);
-    this.building.add(d.full);
+    if (open > 0 && this.recursionDepth === 0) this.fail(d, `message ${d.full} contains itself; courier schemas are trees, so recursive messages are not supported`);
+    this.building.set(d.full, open + 1);
     const fields: Record<string, FieldSpec> = {};
     const oneofs = new Map<string, Record<string, CaseSpec>>();
     const oneofAt = new Map<string, number>();
     for (const f of d.fields) {
+      // At the unrolling limit a field that re-enters an open message is left out: its records stay unknown.
+      if (this.tooDeep(f, d)) continue;
       if (f.oneof !== undefined) {
         let cases = oneofs.get(f.oneof);
         if (!cases) {
@@ -455,9 +489,16 @@ class Builder implements ProtoDocument {
       fields[oneof] = t.field(t.optional(u), { number: oneofAt.get(oneof)!, annotations: { protobuf: { oneof: true } } });
     }
     const s = t.struct(name, fields);
-    this.building.delete(d.full);
-    this.built.set(d.full, s);
+    this.building.set(d.full, open);
+    this.built.set(memo, s);
     return s;
+  }
+
+  /** Whether field `f` of `d` leads to a message already open `recursionDepth + 1` times (only when unrolling). */
+  private tooDeep(f: FieldDecl, d: MessageDecl): boolean {
+    if (this.recursionDepth === 0 || scalars[f.type.name]) return false;
+    const target = this.resolve(f.type, d.full, d);
+    return target.kind === 'message' && (this.building.get(target.full) ?? 0) > this.recursionDepth;
   }
 
   /** The schema of one value of field `f` (not repeated). */
