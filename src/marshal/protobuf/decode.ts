@@ -223,7 +223,8 @@ function emptyUnion(p: OneofPlan, path: string, at: number): unknown {
 
 const empty = new Uint8Array(0);
 /** The value a missing field means: proto3 defaults; a message or union with no fields set. */
-function defaultOf(f: FieldPlan, path: string, at: number, lim: DecodeLimits, depth: number): unknown {
+/** The value a missing field decodes to (empty list, zero, empty message…). */
+export function defaultOf(f: FieldPlan, path: string, at: number, lim: DecodeLimits, depth: number): unknown {
   if (f.list) return [];
   const node = f.node;
   switch (node.t) {

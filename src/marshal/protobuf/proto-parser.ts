@@ -408,7 +408,7 @@ export function parseProto(source: string, options: ProtoOptions = {}): ProtoDoc
 
 class Builder implements ProtoDocument {
   readonly names: readonly string[];
-  /** Built schemas by name and, for unrolled recursion, by how often the message is already open. */
+  /** Built schemas by name and, for unrolled recursion, by the messages open around them. */
   private readonly built = new Map<string, Schema>();
   /** How many times each message is open on the build stack. */
   private readonly building = new Map<string, number>();
@@ -454,7 +454,8 @@ class Builder implements ProtoDocument {
 
   private build(d: Decl): Schema {
     const open = this.building.get(d.full) ?? 0;
-    const memo = open === 0 ? d.full : `${d.full}#${open}`;
+    // When unrolling, what a message holds depends on every message still open around it.
+    const memo = this.recursionDepth === 0 || this.building.size === 0 || d.kind === 'enum' ? d.full : `${d.full}#${[...this.building].filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(',')}`;
     const done = this.built.get(memo);
     if (done) return done;
     const name = d.full.replaceAll('.', '::');
@@ -479,7 +480,8 @@ class Builder implements ProtoDocument {
           // A placeholder keeps the oneof at its first member's position among the fields.
           fields[f.oneof] = t.field(t.int32(), { number: f.number });
         }
-        cases[f.name] = t.case([f.number], this.single(f, d), { number: f.number, ...annotationsOf(f.type.name) });
+        const ca = { ...annotationsOf(f.type.name).annotations?.protobuf, ...jsonNameOf(f) };
+        cases[f.name] = t.case([f.number], this.single(f, d), { number: f.number, ...(Object.keys(ca).length ? { annotations: { protobuf: ca } } : {}) });
         continue;
       }
       fields[f.name] = this.fieldSpec(f, d);
@@ -488,8 +490,9 @@ class Builder implements ProtoDocument {
       const u = t.union(`${name}::${oneof}`, t.int32(), cases);
       fields[oneof] = t.field(t.optional(u), { number: oneofAt.get(oneof)!, annotations: { protobuf: { oneof: true } } });
     }
-    const s = t.struct(name, fields);
-    this.building.set(d.full, open);
+    const s = t.struct(name, fields, { protobuf: { message: d.full } });
+    if (open === 0) this.building.delete(d.full);
+    else this.building.set(d.full, open);
     this.built.set(memo, s);
     return s;
   }
@@ -510,7 +513,7 @@ class Builder implements ProtoDocument {
   }
 
   private fieldSpec(f: FieldDecl, d: MessageDecl): FieldSpec {
-    const ann: Record<string, string | number | boolean> = {};
+    const ann: Record<string, string | number | boolean> = { ...jsonNameOf(f) };
     const pbType = scalars[f.type.name]?.[1];
     if (pbType) ann.type = pbType;
     if (f.map) {
@@ -522,7 +525,7 @@ class Builder implements ProtoDocument {
         { key: t.field(k[0](), { number: 1, ...annotationsOf(f.map.key.name) }), value: t.field(this.single(f, d), { number: 2, ...annotationsOf(f.map.value.name) }) },
         { protobuf: { mapEntry: true } },
       );
-      return t.field(t.sequence(entry), { number: f.number });
+      return t.field(t.sequence(entry), { number: f.number, ...(ann.jsonName !== undefined ? { annotations: { protobuf: { jsonName: ann.jsonName } } } : {}) });
     }
     const one = this.single(f, d);
     if (f.label === 'repeated') {
@@ -536,6 +539,12 @@ class Builder implements ProtoDocument {
     const annotations: Annotations | undefined = Object.keys(ann).length ? { protobuf: ann } : undefined;
     return t.field(explicit ? t.optional(one) : one, { number: f.number, ...(annotations ? { annotations } : {}) });
   }
+}
+
+/** `json_name` of a field, as the `jsonName` annotation the proto3 JSON mapping reads. */
+function jsonNameOf(f: FieldDecl): { jsonName?: string } {
+  const j = f.options.get('json_name');
+  return typeof j === 'string' ? { jsonName: j } : {};
 }
 
 function annotationsOf(typeName: string): { annotations?: Annotations } {
