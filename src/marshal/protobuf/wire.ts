@@ -242,8 +242,10 @@ export class PbReader {
     return true;
   }
 
+  private dv: DataView | undefined;
+  /** One DataView per reader, made on the first 64-bit or float read (not one per value). */
   private view(): DataView {
-    return new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   fixed32(): number {
