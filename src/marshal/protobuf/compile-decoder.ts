@@ -109,7 +109,17 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
     const roomExpr = room === Infinity ? 'lim.maxSequenceLength' : `Math.min(lim.maxSequenceLength, ${room})`;
     const full = (at: string) => `if (l.length >= ${roomExpr}) ${$fail}(${pathExpr(p)}, ${at}, 'more than ' + ${roomExpr} + ' elements');`;
     src.emit(`case ${elementKey}: { const l = v${i} ??= []; ${full('r.pos')} ${readOne(node, [...p, lit('['), 'l.length', lit(']')], 'l.push(n);')} continue; }`);
-    if (node.t === 'scalar') {
+    if (node.t === 'scalar' && (node.type === 'double' || node.type === 'float')) {
+      // Packed floats: a whole number of elements, read straight from one DataView.
+      const [width, get] = node.type === 'double' ? [8, 'getFloat64'] : [4, 'getFloat32'];
+      src.emit(
+        `case ${((f.number << 3) | LEN) >>> 0}: { ${lengthOf(p)} const l = v${i} ??= []; const count = len / ${width};` +
+          // The interpreter's order: the element count is checked before each element is read.
+          `if (l.length + Math.ceil(count) > ${roomExpr}) ${$fail}(${pathExpr(p)}, r.pos + (${roomExpr} - l.length) * ${width}, 'more than ' + ${roomExpr} + ' elements');` +
+          `if (count !== Math.floor(count)) ${$fail}(${pathExpr(p)}, r.pos + Math.floor(count) * ${width}, 'a packed element runs past the end of its record');` +
+          `const dv = r.view(); let q = r.pos; for (let k = 0; k < count; k++, q += ${width}) l.push(dv.${get}(q, true)); r.pos = q; continue; }`,
+      );
+    } else if (node.t === 'scalar') {
       // Packed: one record of back-to-back values, read with the record's end as the reader's end.
       src.emit(
         `case ${((f.number << 3) | LEN) >>> 0}: { ${lengthOf(p)} const l = v${i} ??= []; const stop = r.pos + len; r.end = stop;` +
