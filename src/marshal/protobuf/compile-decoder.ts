@@ -60,8 +60,9 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
   src.emit('while (r.pos < end) { const keyAt = r.pos; let key = b[keyAt];');
   src.emit(`if (key < 128) r.pos = keyAt + 1; else { key = r.varint32(); if (r.fault) ${$fault}(r, path); }`);
   src.emit('switch (key) {');
+  // One-byte lengths and varints (the common case) are read without a call.
   const lengthOf = (p: Path) =>
-    `const at = r.pos; const len = r.varint32(); if (r.fault) ${$fault}(r, ${pathExpr(p)}); ` +
+    `const at = r.pos; let len = at < end ? b[at] : 128; if (len < 128) r.pos = at + 1; else { len = r.varint32(); if (r.fault) ${$fault}(r, ${pathExpr(p)}); } ` +
     `if (len > end - r.pos) ${$fail}(${pathExpr(p)}, at, 'length ' + len + ' exceeds the ' + (end - r.pos) + ' bytes that remain');`;
   /** Statements that read one value of `node` into `n` (for records of its own wire type). */
   const readOne = (node: Node, p: Path, target: string): string => {
@@ -71,9 +72,9 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
         if (node.type === 'int32') {
           const range = ranges[kind];
           const check = range ? `if (n < ${range[0]} || n > ${range[1]}) ${$fail}(${pathExpr(p)}, at, n + ' is out of range for ${kind}');` : '';
-          return `{ const at = r.pos; const n = r.varint64() | 0; if (r.fault) ${$fault}(r, ${pathExpr(p)}); ${check} ${target} }`;
+          return `{ const at = r.pos; let n = at < r.end ? b[at] : 128; if (n < 128) r.pos = at + 1; else { n = r.varint64() | 0; if (r.fault) ${$fault}(r, ${pathExpr(p)}); } ${check} ${target} }`;
         }
-        if (node.type === 'uint32') return `{ const n = r.varint64(); if (r.fault) ${$fault}(r, ${pathExpr(p)}); ${target} }`;
+        if (node.type === 'uint32') return `{ const at = r.pos; let n = at < r.end ? b[at] : 128; if (n < 128) r.pos = at + 1; else { n = r.varint64(); if (r.fault) ${$fault}(r, ${pathExpr(p)}); } ${target} }`;
         if (node.type === 'bool') return `{ const n = r.varint64() !== 0 || r.hi !== 0; if (r.fault) ${$fault}(r, ${pathExpr(p)}); ${target} }`;
         return `{ const n = r.${node.type}(); if (r.fault) ${$fault}(r, ${pathExpr(p)}); ${target} }`;
       }
