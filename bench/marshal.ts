@@ -224,5 +224,6 @@ for (const g of groups) {
   for (const impl of g.impls) report.add({ case: `${g.case} size`, impl: impl.impl, metric: 'size', unit: 'bytes', better: 'lower', runs: [impl.size] });
 }
 
+await (await import('./marshal-protobuf.ts')).protobufRows(report, quick);
 console.log(report.table());
 progress(`wrote ${report.write()}`);

@@ -1,9 +1,10 @@
 /**
  * The generated protobuf decoder: one JavaScript function per message (new Function) whose loop
  * switches on the whole field key. Fields are read into locals and the value is built as one object at
- * the end. Inline: 32-bit integers, bools, floats, strings, bytes, nested messages, and lists of these
- * (packed and unpacked keys both). Every other record (enums, 64-bit and zigzag integers, oneofs, unknown
- * fields, a wire type that does not fit) goes to the interpreter's readRecord into a side array, so both
+ * the end. Inline: every singular scalar (enums and 64-bit ones through readScalar), strings, bytes,
+ * nested messages, and lists of 32-bit integers, bools, floats, strings, bytes and messages (packed and
+ * unpacked keys both). Every other record (lists of enums and 64-bit integers, oneofs, unknown fields, a
+ * wire type that does not fit) goes to the interpreter's readRecord into a side array, so both
  * paths agree on the values and errors the tests compare.
  */
 import { decodeFail } from '../check.ts';
@@ -48,7 +49,8 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
   const $str = src.constant(readString);
   const root: Path = ['path'];
   const members = plan.members;
-  const inlined = members.map((m) => m.t === 'field' && inline(m.field.node));
+  // Singular scalars of every type (enums, 64-bit, zigzag too) are read inline through readScalar.
+  const inlined = members.map((m) => m.t === 'field' && (inline(m.field.node) || (!m.field.list && m.field.node.t === 'scalar')));
   const side = inlined.some((x) => !x);
   src.emit(`if (depth > lim.maxDepth) ${$fail}(path, r.pos, 'messages nest deeper than maxDepth (' + lim.maxDepth + ')');`);
   src.emit(`const saveEnd = r.end; r.end = end; const b = r.buf; let unknown;`);
@@ -69,6 +71,7 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
     switch (node.t) {
       case 'scalar': {
         const kind = node.kind;
+        if (!inline(node)) return `{ const n = ${src.constant(readScalar)}(r, ${src.constant(node)}, ${pathExpr(p)}); ${target} }`;
         if (node.type === 'int32') {
           const range = ranges[kind];
           const check = range ? `if (n < ${range[0]} || n > ${range[1]}) ${$fail}(${pathExpr(p)}, at, n + ' is out of range for ${kind}');` : '';
