@@ -7,11 +7,13 @@
  * wire type that does not fit) goes to the interpreter's readRecord into a side array, so both
  * paths agree on the values and errors the tests compare.
  */
+import { DecodeError } from '../../errors.ts';
 import { decodeFail } from '../check.ts';
 import { field, lit, pathExpr, Source, type Path } from '../codegen.ts';
 import { defaultOf, fault, mergeMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
 import type { FieldPlan, MessagePlan, Node } from './plan.ts';
 import { keepUnknownFields } from './unknown.ts';
+import { readUtf8 } from '../utf8.ts';
 import { LEN, type PbReader } from './wire.ts';
 
 /** Reads one message from `r.pos` to `end`; throws ERR_DECODE with the offset and `path`. */
@@ -24,6 +26,15 @@ function inline(node: Node): boolean {
   if (node.t === 'string' || node.t === 'bytes' || node.t === 'message') return true;
   if (node.t !== 'scalar' || node.kind === 'enum') return false;
   return node.type === 'int32' || (node.type === 'uint32' && node.kind === 'uint32') || node.type === 'bool' || node.type === 'double' || node.type === 'float';
+}
+
+/** `err` with list element `i` put into its path (ERR_DECODE raised inside an element read with path `base`). */
+function indexed(err: unknown, base: string, i: number): unknown {
+  if (!(err instanceof DecodeError)) return err;
+  const p = err.context.path;
+  if (typeof p !== 'string' || !p.startsWith(base)) return err;
+  const path = `${base}[${i}]${p.slice(base.length)}`;
+  return new DecodeError(err.message.replace(`(${p})`, `(${path})`), { ...err.context, path });
 }
 
 /** Joins byte chunks of unknown records. */
@@ -58,6 +69,7 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
   src.emit(side ? `const vals = new Array(${members.length});` : 'let vals;');
   members.forEach((m, i) => {
     if (inlined[i]) src.emit(`let v${i};`);
+    if (inlined[i] && m.t === 'field' && m.field.list && m.field.node.t === 'message') src.emit(`let p${i};`);
   });
   src.emit('while (r.pos < end) { const keyAt = r.pos; let key = b[keyAt];');
   src.emit(`if (key < 128) r.pos = keyAt + 1; else { key = r.varint32(); if (r.fault) ${$fault}(r, path); }`);
@@ -83,7 +95,8 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
       }
       case 'string': {
         const bound = node.max !== undefined ? `if (len > ${node.max}) ${$fail}(${pathExpr(p)}, at, 'string of ' + len + ' bytes exceeds the bound ${node.max}');` : '';
-        return `{ ${lengthOf(p)} ${bound} const n = ${$str}(r, len, ${pathExpr(p)}); ${target} }`;
+        // Valid UTF-8 without NUL is read in place; anything else (and its error path) goes to readString.
+        return `{ ${lengthOf(p)} ${bound} let n = ${src.constant(readUtf8)}(b, r.pos, len); if (n === undefined) n = ${$str}(r, len, ${pathExpr(p)}); else r.pos += len; ${target} }`;
       }
       case 'bytes': {
         const bound = node.max !== undefined ? `if (len > ${node.max}) ${$fail}(${pathExpr(p)}, at, len + ' bytes exceed the bound ${node.max}');` : '';
@@ -112,6 +125,13 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
     const room = Math.min(f.list.max ?? Infinity, f.list.exact ?? Infinity);
     const roomExpr = room === Infinity ? 'lim.maxSequenceLength' : `Math.min(lim.maxSequenceLength, ${room})`;
     const full = (at: string) => `if (l.length >= ${roomExpr}) ${$fail}(${pathExpr(p)}, ${at}, 'more than ' + ${roomExpr} + ' elements');`;
+    if (node.t === 'message') {
+      // Elements get their list's path, made once per message; the index is put in only when one fails.
+      const sub = src.constant(compileDecoder(node.plan, cache));
+      src.emit(`case ${elementKey}: { const l = v${i} ??= []; ${full('r.pos')} ${lengthOf(p)} const lp = p${i} ??= ${pathExpr(p)}; let n;`);
+      src.emit(`try { n = ${sub}(r, r.pos + len, lp, lim, depth + 1); } catch (e) { throw ${src.constant(indexed)}(e, lp, l.length); } l.push(n); continue; }`);
+      return;
+    }
     src.emit(`case ${elementKey}: { const l = v${i} ??= []; ${full('r.pos')} ${readOne(node, [...p, lit('['), 'l.length', lit(']')], 'l.push(n);')} continue; }`);
     if (node.t === 'scalar' && (node.type === 'double' || node.type === 'float')) {
       // Packed floats: a whole number of elements, read straight from one DataView.
@@ -121,7 +141,9 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
           // The interpreter's order: the element count is checked before each element is read.
           `if (l.length + Math.ceil(count) > ${roomExpr}) ${$fail}(${pathExpr(p)}, r.pos + (${roomExpr} - l.length) * ${width}, 'more than ' + ${roomExpr} + ' elements');` +
           `if (count !== Math.floor(count)) ${$fail}(${pathExpr(p)}, r.pos + Math.floor(count) * ${width}, 'a packed element runs past the end of its record');` +
-          `const dv = r.view(); let q = r.pos; for (let k = 0; k < count; k++, q += ${width}) l.push(dv.${get}(q, true)); r.pos = q; continue; }`,
+          // A fresh list is allocated at its final size rather than grown by push.
+          `const dv = r.view(); let q = r.pos; if (l.length === 0) { const a = new Array(count); for (let k = 0; k < count; k++, q += ${width}) a[k] = dv.${get}(q, true); v${i} = a; }` +
+          ` else for (let k = 0; k < count; k++, q += ${width}) l.push(dv.${get}(q, true)); r.pos = q; continue; }`,
       );
     } else if (node.t === 'scalar') {
       // Packed: one record of back-to-back values, read with the record's end as the reader's end.
