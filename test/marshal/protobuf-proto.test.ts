@@ -50,6 +50,10 @@ test('proto2: optional and required labels, unpacked repeated unless [packed = t
   // The required field is written at its default; the optional one only when present.
   assert.equal(hex(c.encode({ id: 0, plain: [1, 2], packed: [3] })), '0800' + '18011802' + '220103');
   assert.deepStrictEqual(c.decode(c.encode({ id: 0, plain: [], packed: [] })), { id: 0, plain: [], packed: [] });
+  // The default stays absent on the wire and in the value; the application reads it from the annotation.
+  const old = doc.type('Old');
+  assert.ok(old.kind === 'struct');
+  assert.equal(old.fields.find((f) => f.name === 'name')?.annotations?.protobuf?.default, 'x');
 });
 
 test('imports between files of one folder, with relative and fully qualified type names', () => {

@@ -536,6 +536,10 @@ class Builder implements ProtoDocument {
     }
     const explicit = f.label === 'optional' || (f.label === undefined && one.kind === 'struct');
     if (f.label === 'required') ann.required = true;
+    // proto2's default is what a reader shows for an absent field; the value stays absent (so it is not
+    // written back), and the default is kept for the application as the annotation protobuf.default.
+    const dflt = f.options.get('default');
+    if (dflt !== undefined) ann.default = typeof dflt === 'bigint' ? String(dflt) : dflt;
     const annotations: Annotations | undefined = Object.keys(ann).length ? { protobuf: ann } : undefined;
     return t.field(explicit ? t.optional(one) : one, { number: f.number, ...(annotations ? { annotations } : {}) });
   }
