@@ -8,6 +8,7 @@ import { badPrimitive, encodeFail, shown } from '../check.ts';
 import { field, invalid, lit, pathExpr, Source, type Path } from '../codegen.ts';
 import { need, putString, writeField, writeOneof, writeUnknown } from './encode.ts';
 import type { FieldPlan, MessagePlan, Node } from './plan.ts';
+import { UNKNOWN_FIELDS } from './unknown.ts';
 import type { PbWriter } from './wire.ts';
 
 /** Writes one message's fields (no key, no length) at `w.pos`; `path` names it in errors. */
@@ -57,7 +58,7 @@ export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, M
         src.emit(`if (!w.endLength(s)) ${$need}(w, w.max);`);
       } else {
         src.emit('for (let i = 0; i < x.length; i++) { const e = x[i];');
-        emitValue(node, 'e', el, `w.varint32(${f.key});`);
+        emitValue(node, 'e', el, keyCode(f.key));
         src.emit('}');
       }
       src.emit('} }');
@@ -73,7 +74,7 @@ export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, M
       src.emit(`if (${invalid(kind, 'x')}) ${$bad}(${pathExpr(p)}, '${kind}', x);`);
       const dflt = kind === 'boolean' ? 'x !== false' : kind === 'int64' || kind === 'uint64' ? 'x !== 0n' : kind === 'char' ? "x !== '\\u0000'" : '!Object.is(x, 0)';
       src.emit(`if (${dflt}) {`);
-      emitValue(node, 'x', p, `w.varint32(${f.key});`, true);
+      emitValue(node, 'x', p, keyCode(f.key), true);
       src.emit('}');
     } else if (implicit && (node.t === 'string' || node.t === 'bytes')) {
       const check = node.t === 'string' ? 'typeof x !== \'string\'' : '!(x instanceof Uint8Array)';
@@ -81,9 +82,9 @@ export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, M
       src.emit(`if (${check}) ${$fail}(${pathExpr(p)}, 'expected ${what}, got ' + ${$shown}(x));`);
       if (node.t === 'bytes' && node.max !== undefined) src.emit(`if (x.length > ${node.max}) ${$fail}(${pathExpr(p)}, x.length + ' bytes exceed the bound ${node.max}');`);
       src.emit(node.t === 'string' ? `if (x !== '') {` : 'if (x.length > 0) {');
-      emitValue(node, 'x', p, `w.varint32(${f.key});`, true);
+      emitValue(node, 'x', p, keyCode(f.key), true);
       src.emit('}');
-    } else emitValue(node, 'x', p, `w.varint32(${f.key});`);
+    } else emitValue(node, 'x', p, keyCode(f.key));
     if (explicit) src.emit('}');
     src.emit('}');
   }
@@ -102,7 +103,7 @@ export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, M
       }
       case 'string':
         if (!checked) src.emit(`if (typeof ${x} !== 'string') ${$fail}(${pathExpr(p)}, 'expected a string, got ' + ${$shown}(${x}));`);
-        src.emit(`{ ${$need}(w, 10 + ${x}.length * 3); ${key} const s = w.pos++; const n = ${$str}(w, ${x});`);
+        src.emit(`{ if (w.pos + 10 + ${x}.length * 3 > w.buf.length) ${$need}(w, 10 + ${x}.length * 3); ${key} const s = w.pos++; const n = ${$str}(w, ${x});`);
         src.emit(`if (n < 0) ${$fail}(${pathExpr(p)}, 'string holds an unpaired surrogate, which UTF-8 cannot carry');`);
         if (node.max !== undefined) src.emit(`if (n > ${node.max}) ${$fail}(${pathExpr(p)}, 'string of ' + n + ' UTF-8 bytes exceeds the bound ${node.max}');`);
         src.emit(`if (!w.endLength(s)) ${$need}(w, w.max); }`);
@@ -116,17 +117,25 @@ export function compileEncoder(plan: MessagePlan, cache = new Map<MessagePlan, M
         break;
       case 'message': {
         const sub = src.constant(compileEncoder(node.plan, cache));
-        src.emit(`{ ${$need}(w, 6); ${key} const s = w.pos++; ${sub}(${x}, w, ${pathExpr(p)}); if (!w.endLength(s)) ${$need}(w, w.max); }`);
+        src.emit(`{ if (w.pos + 6 > w.buf.length) ${$need}(w, 6); ${key} const s = w.pos++; ${sub}(${x}, w, ${pathExpr(p)}); if (!w.endLength(s)) ${$need}(w, w.max); }`);
         break;
       }
       default:
         throw new Error(`not generated: ${node.t}`);
     }
   }
-  src.emit(`${src.constant(writeUnknown)}(w, v);`);
+  // The symbol is read here, at a site that sees one message shape, rather than inside the shared helper.
+  src.emit(`if (v[${src.constant(UNKNOWN_FIELDS)}] !== undefined) ${src.constant(writeUnknown)}(w, v);`);
   const compiled = src.build<MessageEncoder>(['v', 'w', 'path'], '', '');
   cache.set(plan, compiled);
   return compiled;
+}
+
+/** Code writing a field key (room for 5 bytes already made): one or two byte stores for the usual keys. */
+function keyCode(key: number): string {
+  if (key < 0x80) return `w.buf[w.pos++] = ${key};`;
+  if (key < 0x4000) return `w.buf[w.pos++] = ${(key & 0x7f) | 0x80}; w.buf[w.pos++] = ${key >>> 7};`;
+  return `w.varint32(${key});`;
 }
 
 /** Bytes per element of the fixed-width scalar types. */
