@@ -3,7 +3,8 @@
 # only the runner's own sources are compiled, against the system's libprotobuf-dev, with the system's
 # protoc generating the test messages. The binary is cached in build/ (gitignored) and rebuilt only when
 # missing. Needs: protobuf-compiler, libprotobuf-dev, g++, dpkg-dev (for apt-get source).
-# Usage: test/interop/conformance/build.sh   → prints the runner's path on its last line.
+# Usage: test/interop/conformance/build.sh   → prints the runner's path on its last line; exit 3 when
+# the source package cannot be fetched here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build="$here/build"
@@ -18,9 +19,10 @@ if [ ! -d "$src/conformance" ]; then
   tools="$here/../../../../shared/tools"
   [ -x "$tools/debian-source" ] || tools=/work/shared/tools
   echo "conformance: fetching Debian's protobuf $version source" >&2
-  "$tools/debian-source" protobuf "$build/src" >/dev/null
+  # Exit 3 means "the source could not be had here" (no network, no deb-src): the test skips with a notice.
+  "$tools/debian-source" protobuf "$build/src" >/dev/null || { echo "conformance: could not fetch Debian's protobuf source" >&2; exit 3; }
 fi
-[ -d "$src/conformance" ] || { echo "conformance: $src/conformance not found" >&2; exit 1; }
+[ -d "$src/conformance" ] || { echo "conformance: $src/conformance not found (Debian's source is another version than libprotobuf-dev $version?)" >&2; exit 3; }
 
 gen="$build/gen"
 mkdir -p "$gen/include/google/protobuf/stubs"
