@@ -4,6 +4,8 @@
 // also fails when a listed test passes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +26,15 @@ test('conformance_test_runner: every binary test passes, JSON tests as the failu
   }
   assert.equal(build.status, 0, `build.sh failed:\n${build.stderr}`);
   const runner = build.stdout.trim().split('\n').pop()!;
-  const run = spawnSync(runner, ['--verbose', '--failure_list', join(dir, 'failure_list.txt'), join(dir, 'testee.sh')], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  const out = run.stderr;
+  // The runner writes its report (over 1 MB with --verbose) in one fwrite, which a non-blocking pipe can
+  // cut short; a file takes it whole.
+  const tmp = mkdtempSync(join(tmpdir(), 'courier-conformance-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
+  const report = join(tmp, 'report.txt');
+  const fd = openSync(report, 'w');
+  const run = spawnSync(runner, ['--verbose', '--failure_list', join(dir, 'failure_list.txt'), join(dir, 'testee.sh')], { stdio: ['ignore', 'ignore', fd] });
+  closeSync(fd);
+  const out = readFileSync(report, 'utf8');
   const summaries = [...out.matchAll(/CONFORMANCE SUITE (\w+): (\d+) successes, (\d+) skipped, (\d+) expected failures, (\d+) unexpected failures/g)];
   for (const s of summaries) t.diagnostic(s[0]);
   const unexpected = [...out.matchAll(/^ {2}((?:Required|Recommended)\.\S+)$/gm)].map((m) => m[1]);
