@@ -32,7 +32,7 @@ test('conformance_test_runner: every binary test passes, JSON tests as the failu
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const report = join(tmp, 'report.txt');
   const fd = openSync(report, 'w');
-  const run = spawnSync(runner, ['--verbose', '--failure_list', join(dir, 'failure_list.txt'), join(dir, 'testee.sh')], { stdio: ['ignore', 'ignore', fd] });
+  const run = spawnSync(runner, ['--verbose', '--output_dir', tmp + '/', '--failure_list', join(dir, 'failure_list.txt'), join(dir, 'testee.sh')], { stdio: ['ignore', 'ignore', fd] });
   closeSync(fd);
   const out = readFileSync(report, 'utf8');
   const summaries = [...out.matchAll(/CONFORMANCE SUITE (\w+): (\d+) successes, (\d+) skipped, (\d+) expected failures, (\d+) unexpected failures/g)];
