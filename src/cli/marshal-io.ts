@@ -16,6 +16,9 @@ export function loadType(file: string | undefined, name: string | undefined): Sc
   return loadIdlFile(file).type(name);
 }
 
+/** The .proto document each loaded type came from, so its proto3 JSON can resolve google.protobuf.Any. */
+const protoDocs = new WeakMap<Schema, { type(name: string): Schema }>();
+
 const schemaKinds = ['struct', 'union', 'enum', 'sequence', 'array', 'optional', 'string', 'bytes', 'boolean', 'octet', 'char', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64'];
 const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && schemaKinds.includes(String(Reflect.get(v, 'kind')));
 
@@ -28,7 +31,12 @@ export async function loadSchema(file: string | undefined, name: string | undefi
   if (!file) throw new UsageError('--schema FILE is required (an IDL file, a .proto file or a schema module)');
   if (!name) throw new UsageError('--type NAME is required (a type of the schema file)');
   const ext = extname(file);
-  if (ext === '.proto') return loadProtoFile(file).type(name);
+  if (ext === '.proto') {
+    const doc = loadProtoFile(file);
+    const schema = doc.type(name);
+    protoDocs.set(schema, doc);
+    return schema;
+  }
   if (ext === '.ts' || ext === '.mts' || ext === '.mjs' || ext === '.js') {
     let mod: Record<string, unknown>;
     try {
@@ -88,5 +96,6 @@ export function write(out: NodeJS.WritableStream, data: Uint8Array | string): Pr
 
 /** The JSON codec a user types values in: courier's JSON conventions (int64 as strings, bytes base64). */
 export function jsonCodecFor(schema: Schema) {
-  return codec(schema, 'json', { pretty: true });
+  const doc = protoDocs.get(schema);
+  return codec(schema, 'json', { pretty: true, ...(doc ? { protoTypes: doc } : {}) });
 }

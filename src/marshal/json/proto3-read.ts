@@ -11,12 +11,15 @@ import { defaultOf, type DecodeLimits } from '../protobuf/decode.ts';
 import type { EnumPlan, FieldPlan, MessagePlan, Node } from '../protobuf/plan.ts';
 import { unionValue } from '../union.ts';
 import type { JsonNode } from './json-tree.ts';
+import { underValue, type AnyTypes } from './proto3-any.ts';
 import { parseDuration, parseTimestamp } from './proto3-time.ts';
 
 export interface Proto3ReadOptions {
   /** Skip object members that name no field, and enum names the schema does not know (default false). */
   readonly ignoreUnknownFields: boolean;
   readonly limits: DecodeLimits;
+  /** The types an Any may hold; without them an Any is ERR_DECODE. */
+  readonly anyTypes?: AnyTypes;
 }
 
 /** Marks a value to leave out: an unknown enum name under ignoreUnknownFields. */
@@ -184,10 +187,29 @@ function wellKnown(n: JsonNode, plan: MessagePlan, path: string, o: Proto3ReadOp
     case 'google.protobuf.Value':
       return { kind: valueKind(n, plan, path, o, depth) };
     case 'google.protobuf.Any':
-      return fail(path, 'google.protobuf.Any is not supported in proto3 JSON yet');
+      return readAny(n, path, o, depth);
     default:
       return undefined;
   }
+}
+
+/** An Any from {"@type": URL, ...fields} (or {"@type", "value"} for a well-known type): the message packed as bytes. */
+function readAny(n: JsonNode, path: string, o: Proto3ReadOptions, depth: number): Record<string, unknown> {
+  if (n.t !== 'object') return fail(path, `expected an object for Any, got ${n.t}`);
+  const typeMember = n.members.find(([k]) => k === '@type');
+  if (!typeMember) return n.members.length === 0 ? { type_url: '', value: new Uint8Array(0) } : fail(path, 'an Any needs "@type"');
+  const url = typeMember[1].t === 'string' ? typeMember[1].v : fail(path, '"@type" must be a string');
+  if (!o.anyTypes) return fail(path, 'an Any needs the codec option protoTypes to find its message type');
+  const type = o.anyTypes(url) ?? fail(path, `Any type ${JSON.stringify(url)} is not a message of the schema's document`);
+  const rest = n.members.filter(([k]) => k !== '@type');
+  let inner: JsonNode;
+  if (underValue(type.plan)) {
+    const v = rest.find(([k]) => k === 'value');
+    if (!v || rest.length !== 1) fail(path, `an Any holding ${type.plan.proto} has exactly one member besides "@type": "value"`);
+    inner = v![1];
+  } else inner = { t: 'object', members: rest };
+  const value = message(inner, type.plan, `${path}.value`, o, depth + 1);
+  return { type_url: url, value: type.pb.encode(value) };
 }
 
 function valueKind(n: JsonNode, plan: MessagePlan, path: string, o: Proto3ReadOptions, depth: number): unknown {

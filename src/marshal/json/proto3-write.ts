@@ -11,7 +11,12 @@ import { shown } from '../check.ts';
 import { isDefault } from '../protobuf/encode.ts';
 import type { FieldPlan, MessagePlan, Node } from '../protobuf/plan.ts';
 import { jsonNumber } from './encode.ts';
+import { underValue, type AnyTypes } from './proto3-any.ts';
 import { formatDuration, formatTimestamp } from './proto3-time.ts';
+
+/** Anys inside Anys written at most this deep (each one's value is a separate protobuf decode). */
+const MAX_ANY_DEPTH = 64;
+let anyDepth = 0;
 
 const fail = (path: string, message: string): never => {
   throw new EncodeError(message, { path });
@@ -47,7 +52,7 @@ function scalar(v: unknown, node: Node & { t: 'scalar' }, path: string): string 
   }
 }
 
-function single(v: unknown, node: Node, path: string): string {
+function single(v: unknown, node: Node, path: string, types: AnyTypes | undefined): string {
   switch (node.t) {
     case 'scalar':
       return scalar(v, node, path);
@@ -56,14 +61,14 @@ function single(v: unknown, node: Node, path: string): string {
     case 'bytes':
       return v instanceof Uint8Array ? `"${toBase64(v)}"` : fail(path, `expected a Uint8Array, got ${shown(v)}`);
     case 'message':
-      return writeProto3Json(v, node.plan, path);
+      return writeProto3Json(v, node.plan, path, types);
     default:
       return fail(path, `a ${node.t} has no proto3 JSON form (only schemas from .proto files do)`);
   }
 }
 
-function field(v: unknown, f: FieldPlan, path: string): string {
-  if (!f.list) return single(v, f.node, path);
+function field(v: unknown, f: FieldPlan, path: string, types: AnyTypes | undefined): string {
+  if (!f.list) return single(v, f.node, path, types);
   if (!Array.isArray(v)) return fail(path, `expected an array, got ${shown(v)}`);
   if (f.node.t === 'message' && f.node.plan.mapEntry) {
     const [kf, vf] = f.node.plan.members.map((m) => (m.t === 'field' ? m.field : fail(path, 'bad map entry')));
@@ -73,19 +78,19 @@ function field(v: unknown, f: FieldPlan, path: string): string {
       const k = get(e, 'key', `${path}[${i}]`);
       const key = typeof k === 'string' ? k : kf!.node.t === 'scalar' ? scalar(k, kf!.node, `${path}[${i}].key`).replace(/^"|"$/g, '') : fail(path, 'bad map key');
       entries.delete(key);
-      entries.set(key, single(get(e, 'value', `${path}[${i}]`), vf!.node, `${path}[${JSON.stringify(key)}]`));
+      entries.set(key, single(get(e, 'value', `${path}[${i}]`), vf!.node, `${path}[${JSON.stringify(key)}]`, types));
     });
     return `{${[...entries].map(([k, x]) => `${JSON.stringify(k)}:${x}`).join(',')}}`;
   }
-  return `[${v.map((x, i) => single(x, f.node, `${path}[${i}]`)).join(',')}]`;
+  return `[${v.map((x, i) => single(x, f.node, `${path}[${i}]`, types)).join(',')}]`;
 }
 
-function wellKnown(v: unknown, plan: MessagePlan, path: string): string | undefined {
+function wellKnown(v: unknown, plan: MessagePlan, path: string, types: AnyTypes | undefined): string | undefined {
   const name = plan.proto;
   if (name === undefined || !name.startsWith('google.protobuf.')) return undefined;
   if (wrappers.has(name)) {
     const m = plan.members[0];
-    return m?.t === 'field' ? single(get(v, 'value', path), m.field.node, path) : undefined;
+    return m?.t === 'field' ? single(get(v, 'value', path), m.field.node, path, types) : undefined;
   }
   switch (name) {
     case 'google.protobuf.Timestamp':
@@ -108,7 +113,7 @@ function wellKnown(v: unknown, plan: MessagePlan, path: string): string | undefi
     case 'google.protobuf.Struct':
     case 'google.protobuf.ListValue': {
       const m = plan.members[0];
-      return m?.t === 'field' ? field(get(v, m.name, path), m.field, path) : undefined;
+      return m?.t === 'field' ? field(get(v, m.name, path), m.field, path, types) : undefined;
     }
     case 'google.protobuf.Value': {
       const kind = get(v, 'kind', path);
@@ -119,19 +124,43 @@ function wellKnown(v: unknown, plan: MessagePlan, path: string): string | undefi
       const x = get(kind, 'value', path);
       if (c.name === 'null_value') return 'null';
       if (c.name === 'number_value' && typeof x === 'number' && !Number.isFinite(x)) return fail(path, 'a Value number cannot be NaN or infinite');
-      return single(x, c.node, path);
+      return single(x, c.node, path, types);
     }
-    case 'google.protobuf.Any':
-      return fail(path, 'google.protobuf.Any is not supported in proto3 JSON yet');
+    case 'google.protobuf.Any': {
+      const url = get(v, 'type_url', path);
+      const bytes = get(v, 'value', path);
+      if (typeof url !== 'string' || !(bytes instanceof Uint8Array)) return fail(path, 'expected an Any with type_url and value');
+      if (url === '' && bytes.length === 0) return '{}';
+      if (!types) return fail(path, 'an Any needs the codec option protoTypes to find its message type');
+      const type = types(url) ?? fail(path, `Any type ${JSON.stringify(url)} is not a message of the schema's document`);
+      // Each Any's value is decoded on its own, so nesting of Anys is bounded here rather than by maxDepth.
+      if (anyDepth >= MAX_ANY_DEPTH) return fail(path, `Anys nest deeper than ${MAX_ANY_DEPTH}`);
+      let inner: unknown;
+      try {
+        inner = type.pb.decode(bytes);
+      } catch (err) {
+        return fail(path, `the Any's value is not a valid ${type.plan.proto}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      let json: string;
+      anyDepth++;
+      try {
+        json = writeProto3Json(inner, type.plan, `${path}.value`, types);
+      } finally {
+        anyDepth--;
+      }
+      const at = `"@type":${JSON.stringify(url)}`;
+      if (underValue(type.plan)) return `{${at},"value":${json}}`;
+      return json === '{}' ? `{${at}}` : `{${at},${json.slice(1)}`;
+    }
     default:
       return undefined;
   }
 }
 
 /** The proto3 JSON text of message value `v` of `plan`. */
-export function writeProto3Json(v: unknown, plan: MessagePlan, path: string): string {
+export function writeProto3Json(v: unknown, plan: MessagePlan, path: string, types?: AnyTypes): string {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail(path, `expected an object for message ${plan.proto ?? plan.name}, got ${shown(v)}`);
-  const wk = wellKnown(v, plan, path);
+  const wk = wellKnown(v, plan, path, types);
   if (wk !== undefined) return wk;
   const parts: string[] = [];
   for (const m of plan.members) {
@@ -140,12 +169,12 @@ export function writeProto3Json(v: unknown, plan: MessagePlan, path: string): st
     if (m.t === 'oneof') {
       const c = m.oneof.cases.find((f) => f.name === get(x, 'case', path));
       if (!c) continue;
-      parts.push(`${JSON.stringify(c.jsonName)}:${single(get(x, 'value', path), c.node, `${path}.${c.name}`)}`);
+      parts.push(`${JSON.stringify(c.jsonName)}:${single(get(x, 'value', path), c.node, `${path}.${c.name}`, types)}`);
       continue;
     }
     const f = m.field;
     if (f.list ? Array.isArray(x) && x.length === 0 : f.presence === 'implicit' && isDefault(f.node, x)) continue;
-    parts.push(`${JSON.stringify(f.jsonName)}:${field(x, f, `${path}.${m.name}`)}`);
+    parts.push(`${JSON.stringify(f.jsonName)}:${field(x, f, `${path}.${m.name}`, types)}`);
   }
   return `{${parts.join(',')}}`;
 }

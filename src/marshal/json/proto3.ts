@@ -12,6 +12,7 @@ import type { Schema } from '../schema.ts';
 import { readUtf8Input } from '../text-input.ts';
 import { indentJson } from './encode.ts';
 import { parseJsonTree } from './json-tree.ts';
+import { anyTypes } from './proto3-any.ts';
 import { message } from './proto3-read.ts';
 import { writeProto3Json } from './proto3-write.ts';
 
@@ -26,12 +27,17 @@ export function isProtoSchema(schema: Schema): boolean {
 export function proto3JsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
   const plan = planRoot(schema);
   const root = rootPath('name' in schema ? schema.name : undefined);
-  const read = { ignoreUnknownFields: options.ignoreUnknownFields === true, limits: { maxDepth: limits.maxDepth, maxSequenceLength: limits.maxSequenceLength } };
+  const types = options.protoTypes ? anyTypes(options.protoTypes, limits) : undefined;
+  const read = {
+    ignoreUnknownFields: options.ignoreUnknownFields === true,
+    limits: { maxDepth: limits.maxDepth, maxSequenceLength: limits.maxSequenceLength },
+    ...(types ? { anyTypes: types } : {}),
+  };
   return {
     schema,
     format: 'json',
     encode(value: T): Uint8Array {
-      const text = writeProto3Json(value, plan, root);
+      const text = writeProto3Json(value, plan, root, types);
       return encoder.encode(options.pretty ? indentJson(text) : text);
     },
     decode(bytes: Uint8Array): T {

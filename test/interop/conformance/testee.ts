@@ -41,11 +41,13 @@ for (const [file, type] of [
   ['src/google/protobuf/test_messages_proto3.proto', 'protobuf_test_messages.proto3.TestAllTypesProto3'],
   ['src/google/protobuf/test_messages_proto2.proto', 'protobuf_test_messages.proto2.TestAllTypesProto2'],
 ] as const) {
-  const schema = loadProtoFile(join(src, file), protoOptions).type(type);
+  const doc = loadProtoFile(join(src, file), protoOptions);
+  const schema = doc.type(type);
   messages.set(type, {
     protobuf: codec(schema, 'protobuf'),
-    json: codec(schema, 'json'),
-    jsonIgnoringUnknown: codec(schema, 'json', { ignoreUnknownFields: true }),
+    // An Any's @type is looked up among the messages of the same files.
+    json: codec(schema, 'json', { protoTypes: doc }),
+    jsonIgnoringUnknown: codec(schema, 'json', { protoTypes: doc, ignoreUnknownFields: true }),
   });
 }
 const utf8 = new TextEncoder();
