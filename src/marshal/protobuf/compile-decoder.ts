@@ -13,7 +13,7 @@ import { field, lit, pathExpr, Source, type Path } from '../codegen.ts';
 import { defaultOf, fault, mergeMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
 import type { FieldPlan, MessagePlan, Node } from './plan.ts';
 import { keepUnknownFields } from './unknown.ts';
-import { readUtf8 } from '../utf8.ts';
+import { readShortString } from './short-strings.ts';
 import { LEN, type PbReader } from './wire.ts';
 
 /** Reads one message from `r.pos` to `end`; throws ERR_DECODE with the offset and `path`. */
@@ -96,7 +96,7 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
       case 'string': {
         const bound = node.max !== undefined ? `if (len > ${node.max}) ${$fail}(${pathExpr(p)}, at, 'string of ' + len + ' bytes exceeds the bound ${node.max}');` : '';
         // Valid UTF-8 without NUL is read in place; anything else (and its error path) goes to readString.
-        return `{ ${lengthOf(p)} ${bound} let n = ${src.constant(readUtf8)}(b, r.pos, len); if (n === undefined) n = ${$str}(r, len, ${pathExpr(p)}); else r.pos += len; ${target} }`;
+        return `{ ${lengthOf(p)} ${bound} let n = ${src.constant(readShortString)}(b, r.pos, len); if (n === undefined) n = ${$str}(r, len, ${pathExpr(p)}); else r.pos += len; ${target} }`;
       }
       case 'bytes': {
         const bound = node.max !== undefined ? `if (len > ${node.max}) ${$fail}(${pathExpr(p)}, at, len + ' bytes exceed the bound ${node.max}');` : '';
