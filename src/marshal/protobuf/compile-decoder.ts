@@ -1,10 +1,9 @@
 /**
  * The generated protobuf decoder: one JavaScript function per message (new Function) whose loop
  * switches on the whole field key. Fields are read into locals and the value is built as one object at
- * the end. Inline: every singular scalar (enums and 64-bit ones through readScalar), strings, bytes,
- * nested messages, and lists of 32-bit integers, bools, floats, strings, bytes and messages (packed and
- * unpacked keys both). Every other record (lists of enums and 64-bit integers, oneofs, unknown fields, a
- * wire type that does not fit) goes to the interpreter's readRecord into a side array, so both
+ * the end. Inline: every scalar (enums and 64-bit ones through readScalar), string, bytes and nested
+ * message, singular or listed (packed and unpacked keys both). Every other record (oneofs, wrappers,
+ * unknown fields, a wire type that does not fit) goes to the interpreter's readRecord into a side array, so both
  * paths agree on the values and errors the tests compare.
  */
 import { DecodeError } from '../../errors.ts';
@@ -60,8 +59,9 @@ export function compileDecoder(plan: MessagePlan, cache = new Map<MessagePlan, M
   const $str = src.constant(readString);
   const root: Path = ['path'];
   const members = plan.members;
-  // Singular scalars of every type (enums, 64-bit, zigzag too) are read inline through readScalar.
-  const inlined = members.map((m) => m.t === 'field' && (inline(m.field.node) || (!m.field.list && m.field.node.t === 'scalar')));
+  // Scalars of every type (enums, 64-bit, zigzag too), singular or listed, are read here; the types
+  // without inline code go through readScalar, exactly as the interpreter reads them.
+  const inlined = members.map((m) => m.t === 'field' && (inline(m.field.node) || m.field.node.t === 'scalar'));
   const side = inlined.some((x) => !x);
   src.emit(`if (depth > lim.maxDepth) ${$fail}(path, r.pos, 'messages nest deeper than maxDepth (' + lim.maxDepth + ')');`);
   src.emit(`const saveEnd = r.end; r.end = end; const b = r.buf; let unknown;`);
