@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'bench/results', 'test/interop/**/build'] },
+  { ignores: ['node_modules', 'bench/results', 'bench/build', 'test/interop/**/build'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -227,5 +227,6 @@ for (const g of groups) {
 
 javaRows(report, quick);
 
+await (await import('./marshal-protobuf.ts')).protobufRows(report, quick);
 console.log(report.table());
 progress(`wrote ${report.write()}`);

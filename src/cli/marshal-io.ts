@@ -1,6 +1,9 @@
-// Shared by the encode, decode and schema commands: load a type from an IDL file, read input whole.
+// Shared by the encode, decode and schema commands: load a type from an IDL file, a .proto file or a
+// schema module, read input whole.
 import { readFile } from 'node:fs/promises';
-import { codec, loadIdlFile, MARSHAL_DEFAULTS, type Encapsulation, type Format, type Schema } from '../marshal/index.ts';
+import { extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { codec, loadIdlFile, loadProtoFile, MARSHAL_DEFAULTS, type Encapsulation, type Format, type Schema } from '../marshal/index.ts';
 import { UsageError, type CommandIO } from './command.ts';
 
 const formats: readonly Format[] = ['cdr', 'cdr-le', 'xml', 'json', 'protobuf', 'java'];
@@ -11,6 +14,44 @@ export function loadType(file: string | undefined, name: string | undefined): Sc
   if (!file) throw new UsageError('--schema FILE is required (an IDL file)');
   if (!name) throw new UsageError('--type NAME is required (a struct, union, enum or typedef in the IDL)');
   return loadIdlFile(file).type(name);
+}
+
+/** The .proto document each loaded type came from, so its proto3 JSON can resolve google.protobuf.Any. */
+const protoDocs = new WeakMap<Schema, { type(name: string): Schema }>();
+
+const schemaKinds = ['struct', 'union', 'enum', 'sequence', 'array', 'optional', 'string', 'bytes', 'boolean', 'octet', 'char', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64'];
+const isSchema = (v: unknown): v is Schema => typeof v === 'object' && v !== null && schemaKinds.includes(String(Reflect.get(v, 'kind')));
+
+/**
+ * The type `name` from `file`, by its extension: `.proto` (a message or enum: full name or a unique
+ * suffix), `.ts`/`.mjs`/`.js` (a module exporting courier schemas by name, e.g. `export const Person =
+ * t.struct(...)`; a .ts module needs Node to run with tsx), anything else an IDL file.
+ */
+export async function loadSchema(file: string | undefined, name: string | undefined): Promise<Schema> {
+  if (!file) throw new UsageError('--schema FILE is required (an IDL file, a .proto file or a schema module)');
+  if (!name) throw new UsageError('--type NAME is required (a type of the schema file)');
+  const ext = extname(file);
+  if (ext === '.proto') {
+    const doc = loadProtoFile(file);
+    const schema = doc.type(name);
+    protoDocs.set(schema, doc);
+    return schema;
+  }
+  if (ext === '.ts' || ext === '.mts' || ext === '.mjs' || ext === '.js') {
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    } catch (err) {
+      throw new UsageError(`--schema: cannot load module ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+    const s = mod[name];
+    if (!isSchema(s)) {
+      const names = Object.keys(mod).filter((k) => isSchema(mod[k]));
+      throw new UsageError(`--type: ${file} exports no schema named ${name}${names.length ? ` (it exports ${names.join(', ')})` : ''}`);
+    }
+    return s;
+  }
+  return loadType(file, name);
 }
 
 export function parseFormat(text: string | undefined): Format {
@@ -55,5 +96,6 @@ export function write(out: NodeJS.WritableStream, data: Uint8Array | string): Pr
 
 /** The JSON codec a user types values in: courier's JSON conventions (int64 as strings, bytes base64). */
 export function jsonCodecFor(schema: Schema) {
-  return codec(schema, 'json', { pretty: true });
+  const doc = protoDocs.get(schema);
+  return codec(schema, 'json', { pretty: true, ...(doc ? { protoTypes: doc } : {}) });
 }

@@ -21,6 +21,13 @@ export interface CodecOptions extends Partial<Limits> {
   readonly namespace?: string;
   /** XML root element name (default: the root type's name, or `value`). */
   readonly rootElement?: string;
+  /**
+   * JSON of a .proto schema (proto3 mapping): where a `google.protobuf.Any` finds the message its `@type`
+   * URL names (a ProtoDocument from parseProto/loadProtoFile). Without it an Any is ERR_ENCODE/ERR_DECODE.
+   */
+  readonly protoTypes?: { type(name: string): Schema };
+  /** JSON of a .proto schema (proto3 mapping): skip unknown members and enum names on decode (default false). */
+  readonly ignoreUnknownFields?: boolean;
   /** JSON and XML: indent the text for people (default false). */
   readonly pretty?: boolean;
 }

@@ -50,6 +50,10 @@ test('proto2: optional and required labels, unpacked repeated unless [packed = t
   // The required field is written at its default; the optional one only when present.
   assert.equal(hex(c.encode({ id: 0, plain: [1, 2], packed: [3] })), '0800' + '18011802' + '220103');
   assert.deepStrictEqual(c.decode(c.encode({ id: 0, plain: [], packed: [] })), { id: 0, plain: [], packed: [] });
+  // The default stays absent on the wire and in the value; the application reads it from the annotation.
+  const old = doc.type('Old');
+  assert.ok(old.kind === 'struct');
+  assert.equal(old.fields.find((f) => f.name === 'name')?.annotations?.protobuf?.default, 'x');
 });
 
 test('imports between files of one folder, with relative and fully qualified type names', () => {
@@ -83,4 +87,36 @@ test('errors name file, line and column', () => {
   parseFails('syntax = "proto3";\nmessage M { string s = 1; }\n"unterminated', 3, 1, /unterminated string/);
   parseFails('syntax = "proto3"; import "nope.proto"; message M {}', 1, 27, /cannot find imported file/);
   parseFails('message M {\n  optional group G = 1 { }\n}', 2, 12, /groups are not supported/);
+});
+
+test('recursionDepth unrolls a recursive message; deeper levels are kept as unknown fields and round-trip', () => {
+  const text = 'syntax = "proto3"; message Node { int32 v = 1; Node next = 2; }';
+  assert.throws(() => parseProto(text).type('Node'), /contains itself/);
+  const c = codec(parseProto(text, { recursionDepth: 1 }).type('Node'), 'protobuf');
+  // Node{1, next: Node{2, next: Node{3}}}: the third level is past the unrolling, so it stays raw bytes.
+  const bytes = Uint8Array.from([0x08, 1, 0x12, 6, 0x08, 2, 0x12, 2, 0x08, 3]);
+  const v = c.decode(bytes) as { v: number; next: { v: number; next?: unknown } };
+  assert.equal(v.next.v, 2);
+  assert.equal(v.next.next, undefined);
+  assert.equal(hex(c.encode(v)), hex(bytes));
+});
+
+test('skipGroups leaves a proto2 group out of the schema; its records round-trip as unknown fields', () => {
+  const text = 'syntax = "proto2"; message M { optional int32 a = 1; optional group G = 2 { optional int32 b = 3; } }';
+  assert.throws(() => parseProto(text), /groups are not supported/);
+  const c = codec(parseProto(text, { skipGroups: true }).type('M'), 'protobuf');
+  const bytes = Uint8Array.from([0x08, 7, 0x13, 0x18, 5, 0x14]);
+  const v = c.decode(bytes);
+  assert.deepStrictEqual(v, { a: 7 });
+  assert.equal(hex(c.encode(v)), hex(bytes));
+});
+
+test('a oneof message case that occurs twice is merged, as protobuf specifies', () => {
+  const doc = parseProto('syntax = "proto3"; message In { int32 a = 1; int32 b = 2; } message M { oneof o { In m = 1; int32 n = 2; } }');
+  for (const codegen of [true, false]) {
+    const c = codec(doc.type('M'), 'protobuf', { codegen });
+    // m{a: 1} then m{b: 2}: merged to m{a: 1, b: 2}; then n replaces a different case outright.
+    assert.deepStrictEqual(c.decode(Uint8Array.from([0x0a, 2, 0x08, 1, 0x0a, 2, 0x10, 2])), { o: { case: 'm', value: { a: 1, b: 2 } } });
+    assert.deepStrictEqual(c.decode(Uint8Array.from([0x0a, 2, 0x08, 1, 0x10, 5])), { o: { case: 'n', value: 5 } });
+  }
 });

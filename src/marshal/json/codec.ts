@@ -13,6 +13,7 @@ import { compileJsonReader } from './decode.ts';
 import { compileJsonDecoder } from './compile-decoder.ts';
 import { compileJsonEncoder } from './compile.ts';
 import { compileJsonWriter, indentJson } from './encode.ts';
+import { isProtoSchema, proto3JsonCodec } from './proto3.ts';
 
 const encoder = new TextEncoder();
 
@@ -27,6 +28,8 @@ function syntaxLocation(message: string, text: string): Record<string, number> {
 }
 
 export function jsonCodec<T>(schema: Schema, options: CodecOptions, limits: Limits): Codec<T> {
+  // A message imported from a .proto file speaks the proto3 canonical JSON mapping.
+  if (isProtoSchema(schema)) return proto3JsonCodec(schema, options, limits);
   const root = rootPath('name' in schema ? schema.name : undefined);
   // Generated code by default; the closure writer gives the same text where code generation is barred.
   const write = options.codegen === false ? compileJsonWriter(schema) : compileJsonEncoder(schema, root);

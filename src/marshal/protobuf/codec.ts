@@ -27,6 +27,7 @@ export function protobufCodec<T>(schema: Schema, options: CodecOptions, limits: 
   const lim = { maxDepth: limits.maxDepth, maxSequenceLength: limits.maxSequenceLength };
   let shared = new PbWriter(256, limits.maxMessageBytes);
   let busy = false;
+  const reader = new PbReader(new Uint8Array(0), 0, 0);
   return {
     schema,
     format: 'protobuf',
@@ -51,8 +52,9 @@ export function protobufCodec<T>(schema: Schema, options: CodecOptions, limits: 
       if (bytes.length > limits.maxMessageBytes) {
         throw new DecodeError(`input of ${bytes.length} bytes exceeds maxMessageBytes (${limits.maxMessageBytes})`, { offset: 0, path: root, limit: limits.maxMessageBytes });
       }
-      const r = new PbReader(bytes, 0, bytes.length);
-      const m = decodeMessage(r, bytes.length, root, lim, 0);
+      // One reader per codec: decoding calls no user code, so it cannot be re-entered.
+      reader.reset(bytes, 0, bytes.length);
+      const m = decodeMessage(reader, bytes.length, root, lim, 0);
       // The codec's value type is the schema's; the decoder built exactly that shape from the plan.
       return (wrapped ? m.value : m) as T;
     },

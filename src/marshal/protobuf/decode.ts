@@ -55,7 +55,9 @@ export function readRecord(
       const f = m.oneof.cases[at[1]]!;
       if (wt === (f.key & 7)) {
         const v = readValue(r, f.node, end, `${path}.${m.name}.${f.name}`, lim, depth);
-        vals[at[0]] = caseValue(m.oneof, at[1], v);
+        const prev = vals[at[0]];
+        // The same message case twice merges, like any message field; another case replaces it.
+        vals[at[0]] = caseValue(m.oneof, at[1], f.node.t === 'message' && sameCase(m.oneof, at[1], prev) ? mergeMessage(f.node.plan, (prev as { value: unknown }).value, v) : v);
         return unknown;
       }
     }
@@ -86,6 +88,11 @@ export function finishMessage(
   }
   if (unknown) keepUnknownFields(out, concat(unknown));
   return out;
+}
+
+/** Whether `prev` (a union value or undefined) holds case `index` of `p`. */
+function sameCase(p: OneofPlan, index: number, prev: unknown): boolean {
+  return typeof prev === 'object' && prev !== null && Reflect.get(prev, 'case') === p.union.schema.cases[index]!.name;
 }
 
 function caseValue(p: OneofPlan, index: number, v: unknown): Record<string, unknown> {
@@ -216,7 +223,8 @@ function emptyUnion(p: OneofPlan, path: string, at: number): unknown {
 
 const empty = new Uint8Array(0);
 /** The value a missing field means: proto3 defaults; a message or union with no fields set. */
-function defaultOf(f: FieldPlan, path: string, at: number, lim: DecodeLimits, depth: number): unknown {
+/** The value a missing field decodes to (empty list, zero, empty message…). */
+export function defaultOf(f: FieldPlan, path: string, at: number, lim: DecodeLimits, depth: number): unknown {
   if (f.list) return [];
   const node = f.node;
   switch (node.t) {
@@ -378,6 +386,10 @@ export function mergeMessage(plan: MessagePlan, a: unknown, b: unknown): unknown
       if (f.list && Array.isArray(x) && Array.isArray(y)) v = [...x, ...y];
       else if (f.node.t === 'message' && x !== undefined && y !== undefined) v = mergeMessage(f.node.plan, x, y);
       else if (f.presence === 'implicit' && isDefault(f.node, y)) v = x;
+    } else if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      const ci = m.oneof.union.schema.cases.findIndex((c) => c.name === Reflect.get(y, 'case'));
+      const cf = m.oneof.cases[ci];
+      if (cf?.node.t === 'message' && sameCase(m.oneof, ci, x)) v = caseValue(m.oneof, ci, mergeMessage(cf.node.plan, Reflect.get(x, 'value'), Reflect.get(y, 'value')));
     }
     if (v !== undefined) out[m.name] = v;
   }

@@ -35,6 +35,8 @@ export type Node =
 /** One protobuf field: its number, how its value is written, and whether it repeats. */
 export interface FieldPlan {
   readonly name: string;
+  /** The proto3 JSON name: the `protobuf.jsonName` annotation (a .proto `json_name`), else lowerCamelCase. */
+  readonly jsonName: string;
   readonly number: number;
   readonly node: Node;
   /** For a sequence or array: its bounds, and whether elements are packed into one record. */
@@ -57,6 +59,10 @@ export type Member = { readonly t: 'field'; readonly name: string; readonly fiel
 
 export interface MessagePlan {
   readonly name: string;
+  /** The fully qualified .proto name when the struct came from a .proto file (annotation `protobuf.message`). */
+  readonly proto?: string;
+  /** A map field's entry message (key = 1, value = 2). */
+  readonly mapEntry?: boolean;
   readonly members: readonly Member[];
   /** Field number → [member index, case index or -1]. */
   readonly byNumber: ReadonlyMap<number, readonly [number, number]>;
@@ -77,6 +83,11 @@ export const wireOf: Record<ScalarType, number> = {
   bool: VARINT, int32: VARINT, sint32: VARINT, uint32: VARINT, int64: VARINT, sint64: VARINT, uint64: VARINT, enum: VARINT,
   sfixed32: FIXED32, fixed32: FIXED32, float: FIXED32, sfixed64: FIXED64, fixed64: FIXED64, double: FIXED64,
 };
+
+/** protoc's JSON name of a field: underscores dropped, the letter after each one upper-cased. */
+export function lowerCamel(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()).replaceAll('_', '');
+}
 
 type Ann = Readonly<Record<string, string | number | boolean>> | undefined;
 
@@ -119,7 +130,8 @@ class Planner {
         claim(f.number, [i, -1], f.name);
       }
     });
-    const plan: MessagePlan = { name: s.name, members, byNumber };
+    const proto = s.annotations?.protobuf?.message;
+    const plan: MessagePlan = { name: s.name, members, byNumber, ...(typeof proto === 'string' ? { proto } : {}), ...(mapEntry ? { mapEntry } : {}) };
     this.messages.set(s, plan);
     return plan;
   }
@@ -140,8 +152,8 @@ class Planner {
   }
 
   private wrapped(name: string, number: number, inner: FieldPlan): FieldPlan {
-    const node: Node = { t: 'wrap', inner: { ...inner, name: 'value', number: 1, key: (1 << 3) | (inner.key & 7) } };
-    return { name, number, node, list: undefined, presence: 'explicit', key: ((number << 3) | LEN) >>> 0 };
+    const node: Node = { t: 'wrap', inner: { ...inner, name: 'value', jsonName: 'value', number: 1, key: (1 << 3) | (inner.key & 7) } };
+    return { name, jsonName: inner.jsonName, number, node, list: undefined, presence: 'explicit', key: ((number << 3) | LEN) >>> 0 };
   }
 
   /** The plan of a field (or case) of type `s`; `presence` is what a non-optional value of it gets. */
@@ -163,7 +175,8 @@ class Planner {
     if (ann?.required === true && presence === 'implicit') presence = 'always';
     const wire = node.t === 'scalar' ? node.wire : LEN;
     const p = node.t === 'scalar' || node.t === 'string' || node.t === 'bytes' ? presence : presence === 'implicit' ? 'always' : presence;
-    return { name, number, node, list: undefined, presence: p, key: ((number << 3) | wire) >>> 0 };
+    const jsonName = typeof ann?.jsonName === 'string' ? ann.jsonName : lowerCamel(name);
+    return { name, jsonName, number, node, list: undefined, presence: p, key: ((number << 3) | wire) >>> 0 };
   }
 
   private node(s: Schema, ann: Ann, name: string): Node {

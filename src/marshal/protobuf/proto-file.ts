@@ -2,14 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ParseError } from '../../errors.ts';
-import { parseProto, type ProtoDocument } from './proto-parser.ts';
+import { parseProto, type ProtoDocument, type ProtoOptions } from './proto-parser.ts';
 
 /**
  * Parses the .proto file at `path` and its imports, which are looked up in the same folder (an import
  * path's own folders are honoured relative to it). Throws ERR_PARSE for unreadable files and errors in
- * any of them, naming file, line and column.
+ * any of them, naming file, line and column. `options` are parseProto's (recursionDepth, skipGroups).
  */
-export function loadProtoFile(path: string): ProtoDocument {
+export function loadProtoFile(path: string, options: Omit<ProtoOptions, 'file' | 'resolveImport'> = {}): ProtoDocument {
   const root = dirname(resolve(path));
   let text: string;
   try {
@@ -18,6 +18,7 @@ export function loadProtoFile(path: string): ProtoDocument {
     throw new ParseError(`cannot read .proto file ${path}: ${err instanceof Error ? err.message : String(err)}`, { file: path });
   }
   return parseProto(text, {
+    ...options,
     file: resolve(path),
     resolveImport(name) {
       for (const candidate of [join(root, name), join(root, basename(name))]) {

@@ -49,6 +49,18 @@ export interface ProtoOptions {
   readonly file?: string;
   /** Reads `import "x.proto"`; without one, an import is an error. */
   readonly resolveImport?: ImportResolver;
+  /**
+   * How many times a message may occur inside itself (default 0: a recursive message is ERR_PARSE).
+   * Courier schemas are trees, so a recursive message is unrolled this many levels; at the last level
+   * the recursive field is left out of the schema, so its records are kept as unknown fields and still
+   * round-trip byte for byte.
+   */
+  readonly recursionDepth?: number;
+  /**
+   * proto2 groups (default false: ERR_PARSE). When true a group field is left out of the schema, so its
+   * records are kept as unknown fields (a group round-trips, but its contents are not decoded).
+   */
+  readonly skipGroups?: boolean;
 }
 
 /** The declarations of a .proto file and its imports, as courier schemas. */
@@ -80,6 +92,7 @@ class FileParser {
     private readonly toks: ProtoToken[],
     readonly file: string,
     private readonly decls: Map<string, Decl>,
+    private readonly skipGroups = false,
   ) {}
 
   private peek(): ProtoToken {
@@ -248,14 +261,16 @@ class FileParser {
             this.expect(';');
             continue;
           }
-          decl.fields.push(this.field(undefined, oneof));
+          const f = this.field(undefined, oneof);
+          if (f) decl.fields.push(f);
         }
       } else {
         let label: FieldDecl['label'];
         if (this.accept('repeated')) label = 'repeated';
         else if (this.accept('optional')) label = 'optional';
         else if (this.accept('required')) label = 'required';
-        decl.fields.push(this.field(label, undefined));
+        const f = this.field(label, undefined);
+        if (f) decl.fields.push(f);
       }
     }
     const numbers = new Map<number, string>();
@@ -285,9 +300,19 @@ class FileParser {
     this.expect(';');
   }
 
-  private field(label: FieldDecl['label'], oneof: string | undefined): FieldDecl {
+  /** A field declaration, or undefined for a skipped group (its body is consumed). */
+  private field(label: FieldDecl['label'], oneof: string | undefined): FieldDecl | undefined {
     const tok = this.peek();
-    if (this.is('group')) throw this.fail('groups are not supported (a deprecated proto2 feature); use a nested message');
+    if (this.is('group')) {
+      if (!this.skipGroups) throw this.fail('groups are not supported (a deprecated proto2 feature); use a nested message');
+      this.next();
+      this.ident('a group name');
+      this.expect('=');
+      this.int('a field number');
+      if (this.accept('[')) while (!this.accept(']')) this.next();
+      this.skipBlock();
+      return undefined;
+    }
     let map: FieldDecl['map'];
     let type: TypeRef;
     if (this.is('map') && this.toks[this.i + 1]?.text === '<') {
@@ -367,7 +392,7 @@ export function parseProto(source: string, options: ProtoOptions = {}): ProtoDoc
   const seen = new Set<string>();
   const parseFile = (text: string, file: string): void => {
     seen.add(file);
-    const p = new FileParser(tokenizeProto(text, file), file, decls);
+    const p = new FileParser(tokenizeProto(text, file), file, decls, options.skipGroups === true);
     p.parse();
     for (const imp of p.imports) {
       const name = String(imp.value);
@@ -378,15 +403,20 @@ export function parseProto(source: string, options: ProtoOptions = {}): ProtoDoc
     }
   };
   parseFile(source, options.file ?? '<input>');
-  return new Builder(decls);
+  return new Builder(decls, options.recursionDepth ?? 0);
 }
 
 class Builder implements ProtoDocument {
   readonly names: readonly string[];
+  /** Built schemas by name and, for unrolled recursion, by the messages open around them. */
   private readonly built = new Map<string, Schema>();
-  private readonly building = new Set<string>();
+  /** How many times each message is open on the build stack. */
+  private readonly building = new Map<string, number>();
 
-  constructor(private readonly decls: Map<string, Decl>) {
+  constructor(
+    private readonly decls: Map<string, Decl>,
+    private readonly recursionDepth: number,
+  ) {
     this.names = [...decls.keys()];
   }
 
@@ -423,7 +453,10 @@ class Builder implements ProtoDocument {
   }
 
   private build(d: Decl): Schema {
-    const done = this.built.get(d.full);
+    const open = this.building.get(d.full) ?? 0;
+    // When unrolling, what a message holds depends on every message still open around it.
+    const memo = this.recursionDepth === 0 || this.building.size === 0 || d.kind === 'enum' ? d.full : `${d.full}#${[...this.building].filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(',')}`;
+    const done = this.built.get(memo);
     if (done) return done;
     const name = d.full.replaceAll('.', '::');
     if (d.kind === 'enum') {
@@ -431,12 +464,14 @@ class Builder implements ProtoDocument {
       this.built.set(d.full, s);
       return s;
     }
-    if (this.building.has(d.full)) this.fail(d, `message ${d.full} contains itself; courier schemas are trees, so recursive messages are not supported`);
-    this.building.add(d.full);
+    if (open > 0 && this.recursionDepth === 0) this.fail(d, `message ${d.full} contains itself; courier schemas are trees, so recursive messages are not supported`);
+    this.building.set(d.full, open + 1);
     const fields: Record<string, FieldSpec> = {};
     const oneofs = new Map<string, Record<string, CaseSpec>>();
     const oneofAt = new Map<string, number>();
     for (const f of d.fields) {
+      // At the unrolling limit a field that re-enters an open message is left out: its records stay unknown.
+      if (this.tooDeep(f, d)) continue;
       if (f.oneof !== undefined) {
         let cases = oneofs.get(f.oneof);
         if (!cases) {
@@ -445,7 +480,8 @@ class Builder implements ProtoDocument {
           // A placeholder keeps the oneof at its first member's position among the fields.
           fields[f.oneof] = t.field(t.int32(), { number: f.number });
         }
-        cases[f.name] = t.case([f.number], this.single(f, d), { number: f.number, ...annotationsOf(f.type.name) });
+        const ca = { ...annotationsOf(f.type.name).annotations?.protobuf, ...jsonNameOf(f) };
+        cases[f.name] = t.case([f.number], this.single(f, d), { number: f.number, ...(Object.keys(ca).length ? { annotations: { protobuf: ca } } : {}) });
         continue;
       }
       fields[f.name] = this.fieldSpec(f, d);
@@ -454,10 +490,18 @@ class Builder implements ProtoDocument {
       const u = t.union(`${name}::${oneof}`, t.int32(), cases);
       fields[oneof] = t.field(t.optional(u), { number: oneofAt.get(oneof)!, annotations: { protobuf: { oneof: true } } });
     }
-    const s = t.struct(name, fields);
-    this.building.delete(d.full);
-    this.built.set(d.full, s);
+    const s = t.struct(name, fields, { protobuf: { message: d.full } });
+    if (open === 0) this.building.delete(d.full);
+    else this.building.set(d.full, open);
+    this.built.set(memo, s);
     return s;
+  }
+
+  /** Whether field `f` of `d` leads to a message already open `recursionDepth + 1` times (only when unrolling). */
+  private tooDeep(f: FieldDecl, d: MessageDecl): boolean {
+    if (this.recursionDepth === 0 || scalars[f.type.name]) return false;
+    const target = this.resolve(f.type, d.full, d);
+    return target.kind === 'message' && (this.building.get(target.full) ?? 0) > this.recursionDepth;
   }
 
   /** The schema of one value of field `f` (not repeated). */
@@ -469,7 +513,7 @@ class Builder implements ProtoDocument {
   }
 
   private fieldSpec(f: FieldDecl, d: MessageDecl): FieldSpec {
-    const ann: Record<string, string | number | boolean> = {};
+    const ann: Record<string, string | number | boolean> = { ...jsonNameOf(f) };
     const pbType = scalars[f.type.name]?.[1];
     if (pbType) ann.type = pbType;
     if (f.map) {
@@ -481,7 +525,7 @@ class Builder implements ProtoDocument {
         { key: t.field(k[0](), { number: 1, ...annotationsOf(f.map.key.name) }), value: t.field(this.single(f, d), { number: 2, ...annotationsOf(f.map.value.name) }) },
         { protobuf: { mapEntry: true } },
       );
-      return t.field(t.sequence(entry), { number: f.number });
+      return t.field(t.sequence(entry), { number: f.number, ...(ann.jsonName !== undefined ? { annotations: { protobuf: { jsonName: ann.jsonName } } } : {}) });
     }
     const one = this.single(f, d);
     if (f.label === 'repeated') {
@@ -492,9 +536,19 @@ class Builder implements ProtoDocument {
     }
     const explicit = f.label === 'optional' || (f.label === undefined && one.kind === 'struct');
     if (f.label === 'required') ann.required = true;
+    // proto2's default is what a reader shows for an absent field; the value stays absent (so it is not
+    // written back), and the default is kept for the application as the annotation protobuf.default.
+    const dflt = f.options.get('default');
+    if (dflt !== undefined) ann.default = typeof dflt === 'bigint' ? String(dflt) : dflt;
     const annotations: Annotations | undefined = Object.keys(ann).length ? { protobuf: ann } : undefined;
     return t.field(explicit ? t.optional(one) : one, { number: f.number, ...(annotations ? { annotations } : {}) });
   }
+}
+
+/** `json_name` of a field, as the `jsonName` annotation the proto3 JSON mapping reads. */
+function jsonNameOf(f: FieldDecl): { jsonName?: string } {
+  const j = f.options.get('json_name');
+  return typeof j === 'string' ? { jsonName: j } : {};
 }
 
 function annotationsOf(typeName: string): { annotations?: Annotations } {

@@ -155,10 +155,20 @@ export class PbReader {
   fault: ReadFault | undefined;
 
   constructor(
-    readonly buf: Uint8Array,
+    public buf: Uint8Array,
     public pos: number,
     public end: number,
   ) {}
+
+  /** Points this reader at new input, so a codec can reuse one reader for every decode. */
+  reset(buf: Uint8Array, pos: number, end: number): void {
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+    this.hi = 0;
+    this.fault = undefined;
+    this.dv = undefined;
+  }
 
   private fail(f: ReadFault): number {
     this.fault = f;
@@ -242,8 +252,10 @@ export class PbReader {
     return true;
   }
 
-  private view(): DataView {
-    return new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private dv: DataView | undefined = undefined;
+  /** One DataView per input, made on the first 64-bit or float read (not one per value). */
+  view(): DataView {
+    return (this.dv ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   fixed32(): number {
