@@ -11,16 +11,27 @@ build="$here/build"
 runner="$build/conformance_test_runner"
 if [ -x "$runner" ]; then echo "$runner"; exit 0; fi
 
+# apt-get source into $1 without touching the machine's apt configuration: the deb lines of the system's
+# sources become deb-src lines in a private list, with private package lists (CI machines have no deb-src).
+fetch_source() {
+  local dir=$1 state="$1/.apt-src" f
+  mkdir -p "$state/parts" "$state/lists/partial"
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && sed 's/^Types: deb$/Types: deb-src/' "$f" > "$state/parts/$(basename "$f")"
+  done
+  if [ -f /etc/apt/sources.list ]; then sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > "$state/parts/main.list"; fi
+  local opts=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$state/parts" -o Dir::State::Lists="$state/lists" -o APT::Sandbox::User=root)
+  apt-get "${opts[@]}" update && (cd "$dir" && apt-get "${opts[@]}" source protobuf)
+}
+
 # The source package must match the installed library: generated code checks the version it was made for.
 version=$(dpkg-query -W -f='${Version}' libprotobuf-dev)
 upstream=${version%%-*}
 src="$build/src/protobuf-$upstream"
 if [ ! -d "$src/conformance" ]; then
-  tools="$here/../../../../shared/tools"
-  [ -x "$tools/debian-source" ] || tools=/work/shared/tools
   echo "conformance: fetching Debian's protobuf $version source" >&2
   # Exit 3 means "the source could not be had here" (no network, no deb-src): the test skips with a notice.
-  "$tools/debian-source" protobuf "$build/src" >/dev/null || { echo "conformance: could not fetch Debian's protobuf source" >&2; exit 3; }
+  fetch_source "$build/src" >/dev/null 2>&1 || { echo "conformance: could not fetch Debian's protobuf source" >&2; exit 3; }
 fi
 [ -d "$src/conformance" ] || { echo "conformance: $src/conformance not found (Debian's source is another version than libprotobuf-dev $version?)" >&2; exit 3; }
 
