@@ -4,7 +4,7 @@
 // seeded Prng, so the same node runs on real UDP and on a simulated network of thousands of nodes.
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, MessageTooLargeError, TimeoutError } from '../errors.ts';
-import { formatAddress } from '../net/address.ts';
+import { formatAddress, type InetAddress } from '../net/address.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../net/datagram.ts';
 import { Prng } from '../net/prng.ts';
@@ -149,7 +149,7 @@ export class OverlayNode {
     this.id = options.id ? checkId(options.id).slice() : randomId(this.random);
     this.proximity = options.proximity ?? true;
     this.address = formatAddress(endpoint.address);
-    this.table = new RoutingTable(this.id, limits.k, limits.maxContacts);
+    this.table = new RoutingTable(this.id, limits.k, limits.maxContacts, options.interner);
     this.store = new ValueStore(limits.maxStoredValues, limits.maxValuesPerKey);
     this.wire = wireCodec(limits.maxMessageBytes);
     this.limiter = new SourceRateLimiter(limits.maxRequestsPerSourcePerSecond, limits.maxTrackedSources);
@@ -398,7 +398,7 @@ export class OverlayNode {
       c.malformed++;
       return;
     }
-    const from = formatAddress(d.from);
+    const from = addressText(d.from);
     const body = m.body;
     switch (body.case) {
       case 'pong':
@@ -697,6 +697,16 @@ export class OverlayNode {
       if (now - stored.storedAt >= this.limits.republishIntervalMs) this.putWith(key, value, () => {}, false);
     }
   }
+}
+
+// The text of a datagram's source address. The simulated network hands out one address object per
+// endpoint, so its text is made once and shared by every table that stores it; a real socket's `from` is
+// new each time and is only formatted (the weak map forgets it with the datagram).
+const addressTexts = new WeakMap<InetAddress, string>();
+function addressText(a: InetAddress): string {
+  let text = addressTexts.get(a);
+  if (text === undefined) addressTexts.set(a, (text = formatAddress(a)));
+  return text;
 }
 
 function toKey(key: string | NodeId): NodeId {

@@ -2,6 +2,7 @@
 import type { Clock } from '../net/clock.ts';
 import type { Prng } from '../net/prng.ts';
 import type { NodeId } from './id.ts';
+import type { ContactInterner } from './intern.ts';
 
 /** Defaults of an overlay node: Kademlia's k and α, time-outs and intervals in ms, and the bounds on hostile input. */
 export const OVERLAY_DEFAULTS = Object.freeze({
@@ -84,6 +85,11 @@ export interface OverlayOptions {
   readonly maxPendingRequests?: number;
   readonly maxHops?: number;
   readonly routeAttempts?: number;
+  /**
+   * Shares contact ids and addresses with the other nodes given the same interner (a `SharedInterner`):
+   * for simulations of thousands of nodes in one process. Default: each node keeps its own.
+   */
+  readonly interner?: ContactInterner;
   /** Prefer lower-RTT contacts among equally good ones (proximity routing). Default true. */
   readonly proximity?: boolean;
 }

@@ -5,6 +5,7 @@ import { internet } from '../net/sim/topology.ts';
 import { SimNetwork } from '../net/sim/network.ts';
 import { compareDistance } from './distance.ts';
 import { randomId, sameId, type NodeId } from './id.ts';
+import { SharedInterner } from './intern.ts';
 import { OverlayNode } from './node.ts';
 import type { OverlayOptions } from './options.ts';
 
@@ -73,7 +74,11 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const seed = o.seed ?? 1;
   const n = o.nodes;
   const say = o.progress ?? (() => {});
-  const net = new SimNetwork({ seed, topology: internet({ sites: o.sites ?? Math.max(4, Math.round(n / 20)), seed }) });
+  // Memory at 10,000 nodes: the network keeps no per-flow order (nobody reads `reordered` here) and gives
+  // its own link (counters) only to the first 2^16 host pairs; the others share the overflow link, each
+  // still with its own latency from the topology. The nodes share one copy of each peer's id and address.
+  const net = new SimNetwork({ seed, topology: internet({ sites: o.sites ?? Math.max(4, Math.round(n / 20)), seed }), maxFlows: 0, maxLinks: 1 << 16 });
+  const interner = new SharedInterner();
   const clock = net.clock;
   const random = net.random.fork();
   const live: Live[] = [];
@@ -84,19 +89,20 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const meanSession = o.medianSessionMs === undefined ? 0 : o.medianSessionMs / Math.LN2;
 
   // Route bookkeeping: payload = route number; delivered where and how.
-  const routeAt = new Map<number, { node: OverlayNode; hops: number; path: readonly string[]; at: number; right: boolean }>();
+  // (No reference to the node: a departed node must not be kept alive by the bookkeeping.)
+  const routeAt = new Map<number, { hops: number; path: readonly string[]; at: number; right: boolean }>();
 
   const spawn = (): Live => {
     const i = incarnations++;
     const address = `udp://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:4000`;
-    const node = new OverlayNode(net.bind(address), { clock, random: random.fork(), ...o.overlay });
+    const node = new OverlayNode(net.bind(address), { clock, random: random.fork(), interner, ...o.overlay });
     const entry: Live = { node, index: live.length };
     node.app = {
       deliver(ctx) {
         const id = new DataView(ctx.payload.buffer, ctx.payload.byteOffset, ctx.payload.length).getUint32(0);
         // Judged at delivery: under churn the responsible node changes over time.
         const right = sameId(responsible(live, ctx.key)?.id ?? node.id, node.id);
-        if (!routeAt.has(id) || right) routeAt.set(id, { node, hops: ctx.hops, path: ctx.path, at: clock.now(), right });
+        if (!routeAt.has(id) || right) routeAt.set(id, { hops: ctx.hops, path: ctx.path, at: clock.now(), right });
       },
     };
     const boot = live.length > 0 ? [live[random.int(live.length)]!.node.address] : [];
