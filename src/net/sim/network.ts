@@ -331,6 +331,8 @@ export class SimNetwork implements TimerTarget {
     const reg = this.registry;
     const receiver = reg.receiver[dst];
     if (!receiver) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
+    // A NAT-like filter drops what nobody behind it asked for: to the sender it looks like an unbound port.
+    if (receiver.admits !== undefined && !receiver.admits(src)) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
     if (this.partitions.length > 0 && this.separated(reg.host[src]!, reg.host[dst]!)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
     const lb = l * STRIDE;
     const sb = src * 2 * STRIDE;
