@@ -19,7 +19,7 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   /** A node with fewer than k contacts after joining looks up its own id again this much later, once, ms (0: never). */
   rejoinAfterMs: 5000,
   /** Consecutive failed requests after which a contact is dropped from the table. */
-  maxFailures: 2,
+  maxFailures: 3,
   /** A bucket not touched by a lookup for this long is refreshed with a lookup of a random id in its range, ms (0: never). */
   refreshIntervalMs: 60 * 60_000,
   /** Contacts not heard from for this long are pinged by the liveness check, ms. */

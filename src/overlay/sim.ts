@@ -4,7 +4,7 @@
 import { internet } from '../net/sim/topology.ts';
 import { SimNetwork } from '../net/sim/network.ts';
 import { compareDistance } from './distance.ts';
-import { randomId, sameId, type NodeId } from './id.ts';
+import { idHex, randomId, sameId, type NodeId } from './id.ts';
 import { SharedInterner } from './intern.ts';
 import { OverlayNode } from './node.ts';
 import type { OverlayOptions } from './options.ts';
@@ -61,10 +61,14 @@ export interface OverlaySimResult {
   readonly simulatedMs: number;
   /** Median routing table size at the end. */
   readonly tableSize: number;
+  /** Failed lookups by cause. */
+  readonly lookupFailures: Readonly<Record<LookupFailure, number>>;
 }
 
 interface Live {
   readonly node: OverlayNode;
+  /** Virtual time it was created, ms. */
+  readonly joinedAt: number;
   index: number;
   cancelDeath?: () => void;
 }
@@ -82,6 +86,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const clock = net.clock;
   const random = net.random.fork();
   const live: Live[] = [];
+  const liveIds = new Set<string>();
   let incarnations = 0;
   let joins = 0;
   let departures = 0;
@@ -96,17 +101,18 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     const i = incarnations++;
     const address = `udp://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:4000`;
     const node = new OverlayNode(net.bind(address), { clock, random: random.fork(), interner, ...o.overlay });
-    const entry: Live = { node, index: live.length };
+    const entry: Live = { node, index: live.length, joinedAt: clock.now() };
     node.app = {
       deliver(ctx) {
         const id = new DataView(ctx.payload.buffer, ctx.payload.byteOffset, ctx.payload.length).getUint32(0);
         // Judged at delivery: under churn the responsible node changes over time.
-        const right = sameId(responsible(live, ctx.key)?.id ?? node.id, node.id);
+        const right = sameId(responsible(live, ctx.key)?.node.id ?? node.id, node.id);
         if (!routeAt.has(id) || right) routeAt.set(id, { hops: ctx.hops, path: ctx.path, at: clock.now(), right });
       },
     };
     const boot = live.length > 0 ? [live[random.int(live.length)]!.node.address] : [];
     live.push(entry);
+    liveIds.add(idHex(node.id));
     joins++;
     node.joinWith(boot, () => {});
     if (churning) scheduleDeath(entry);
@@ -114,6 +120,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   };
 
   const remove = (e: Live) => {
+    liveIds.delete(idHex(e.node.id));
     const last = live.pop()!;
     if (last !== e) {
       live[e.index] = last;
@@ -167,21 +174,37 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const lookupHops: number[] = [];
   const lookupLatency: number[] = [];
   const lookupMessages: number[] = [];
-  const routeStart = new Map<number, { key: NodeId; source: OverlayNode; at: number }>();
+  const routeStart = new Map<number, { at: number }>();
+  const failures: Record<LookupFailure, number> = { 'joined during the lookup': 0, 'joined < 30 s before': 0, 'asked, never answered': 0, 'never named': 0 };
   for (let i = 0; i < lookups; i++) {
     const src = live[random.int(live.length)]!.node;
     const key = randomId(random);
+    const started = clock.now();
     src.lookupWith(key, false, (r) => {
       const best = responsible(live, key);
-      const found = r.closest[0] && compareDistance(key, r.closest[0].id, src.id) < 0 ? r.closest[0].id : src.id;
-      if (best && sameId(found, best.id)) lookupOk++;
+      // The closest node found that is still alive: under churn a node may answer and leave before the
+      // lookup ends, and a caller would then skip it for the next one. (The looking node counts when it is closer.)
+      const first = r.closest.find((c) => liveIds.has(idHex(c.id)));
+      const found = first && compareDistance(key, first.id, src.id) < 0 ? first.id : src.id;
+      if (best && sameId(found, best.node.id)) lookupOk++;
+      else if (best) {
+        const why = whyMissed(best, started, r.unanswered);
+        failures[why]++;
+        if (process.env.SIM_DEBUG) {
+          let knowers = 0;
+          for (const e of live) if (e.node.table.get(best.node.id)) knowers++;
+          const named = r.closest.findIndex((c) => sameId(c.id, best.node.id));
+          const better = r.closest.filter((c) => compareDistance(key, c.id, best.node.id) < 0).length;
+          console.log('MISS', why, 'age', ((started - best.joinedAt) / 1000).toFixed(1), 'known by', knowers, 'named at', named, 'closer dead in result', better, 'first', r.closest[0] ? live.some((e) => sameId(e.node.id, r.closest[0]!.id)) : 'none', 'srcTable', src.table.size, 'timeouts', r.timeouts, 'msgs', r.messages, 'lat', r.latencyMs.toFixed(0));
+        }
+      }
       lookupHops.push(r.hops);
       lookupLatency.push(r.latencyMs);
       lookupMessages.push(r.messages);
     });
     const rkey = randomId(random);
     const rsrc = live[random.int(live.length)]!.node;
-    routeStart.set(i, { key: rkey, source: rsrc, at: clock.now() });
+    routeStart.set(i, { at: clock.now() });
     const payload = new Uint8Array(4);
     new DataView(payload.buffer).setUint32(0, i);
     rsrc.route(rkey, payload, { record: true });
@@ -246,6 +269,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     datagrams: net.counters().sent,
     simulatedMs: clock.now(),
     tableSize: sizes[sizes.length >> 1] ?? 0,
+    lookupFailures: failures,
   };
   for (const e of live) void e.node.close();
   return result;
@@ -255,10 +279,20 @@ function valueOf(v: number): Uint8Array {
   return new TextEncoder().encode(`value ${v}`);
 }
 
+/** Why a lookup did not end at the responsible node. */
+export type LookupFailure = 'joined during the lookup' | 'joined < 30 s before' | 'asked, never answered' | 'never named';
+
+function whyMissed(best: Live, started: number, unanswered: readonly { readonly id: NodeId }[]): LookupFailure {
+  if (best.joinedAt >= started) return 'joined during the lookup';
+  if (unanswered.some((u) => sameId(u.id, best.node.id))) return 'asked, never answered';
+  if (best.joinedAt >= started - 30_000) return 'joined < 30 s before';
+  return 'never named';
+}
+
 /** The live node whose id is XOR-closest to `key`. */
-function responsible(live: readonly Live[], key: NodeId): OverlayNode | undefined {
-  let best: OverlayNode | undefined;
-  for (const e of live) if (!best || compareDistance(key, e.node.id, best.id) < 0) best = e.node;
+function responsible(live: readonly Live[], key: NodeId): Live | undefined {
+  let best: Live | undefined;
+  for (const e of live) if (!best || compareDistance(key, e.node.id, best.node.id) < 0) best = e;
   return best;
 }
 
