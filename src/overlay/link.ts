@@ -45,6 +45,8 @@ export class TableContact implements Contact, LinkStats {
     readonly id: Uint8Array,
     readonly address: string,
     public lastSeen: number,
+    /** When this node first heard from the peer, ms: how long it is known to have lived (relays are chosen among the oldest). */
+    readonly since: number = lastSeen,
     public failures = 0,
   ) {}
 

@@ -60,7 +60,7 @@ export class RoutingTable {
         c.lastSeen = now;
         c.failures = 0;
         // A peer that rebinds keeps its id: the newest address is the one that works.
-        if (c.address !== address) bucket[bucket.length - 1] = new TableContact(c.id, this.interner.address(address), now);
+        if (c.address !== address) bucket[bucket.length - 1] = new TableContact(c.id, this.interner.address(address), now, c.since);
         return { kind: 'updated' };
       }
     }
@@ -124,8 +124,8 @@ export class RoutingTable {
     return out;
   }
 
-  /** Every contact, bucket by bucket (a copy). */
-  contacts(): Contact[] {
+  /** Every contact, bucket by bucket (a copy), with when it was first heard from. */
+  contacts(): (Contact & { readonly since: number })[] {
     return this.buckets.flat();
   }
 

@@ -7,7 +7,10 @@ import { compareDistance } from './distance.ts';
 import { idHex, randomId, sameId, type NodeId } from './id.ts';
 import { SharedInterner } from './intern.ts';
 import { OverlayNode } from './node.ts';
-import type { OverlayOptions } from './options.ts';
+import { OVERLAY_DEFAULTS, type OverlayOptions } from './options.ts';
+
+/** Reach-attempt payload numbers start here (route payloads count from 0). */
+const REACH_BASE = 0x40000000;
 
 /** One simulated run. */
 export interface OverlaySimOptions {
@@ -30,6 +33,10 @@ export interface OverlaySimOptions {
   readonly measureMs?: number;
   /** Virtual time between one node joining and the next while building, ms. Default 20. */
   readonly joinSpacingMs?: number;
+  /** Share of nodes behind a NAT-like filter (0..1), reached through relays. Default 0. */
+  readonly filtered?: number;
+  /** Attempts to reach a random filtered node by id (record, relay, direct send), when some are filtered. Default 500. */
+  readonly reaches?: number;
   /** Options of every node. */
   readonly overlay?: OverlayOptions;
   /** Called with a line now and then (phases, counts). */
@@ -63,12 +70,21 @@ export interface OverlaySimResult {
   readonly tableSize: number;
   /** Failed lookups by cause. */
   readonly lookupFailures: Readonly<Record<LookupFailure, number>>;
+  /** Attempts to reach a filtered node by id, and the share that arrived (0..1); the same from filtered senders only. */
+  readonly reaches: number;
+  readonly reachSuccess: number;
+  readonly filteredReaches: number;
+  readonly filteredReachSuccess: number;
+  /** Virtual ms from asking for a filtered node's record to its answer, per successful reach. */
+  readonly reachLatencyMs: readonly number[];
 }
 
 interface Live {
   readonly node: OverlayNode;
   /** Virtual time it was created, ms. */
   readonly joinedAt: number;
+  /** Behind a NAT-like filter: not a member of the DHT, reached through a relay. */
+  readonly filtered: boolean;
   index: number;
   cancelDeath?: () => void;
 }
@@ -86,6 +102,9 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const clock = net.clock;
   const random = net.random.fork();
   const live: Live[] = [];
+  const filteredShare = o.filtered ?? 0;
+  // Reach attempts: number → ms from asking for the record to the target's answer.
+  const reached = new Map<number, number>();
   const liveIds = new Set<string>();
   let incarnations = 0;
   let joins = 0;
@@ -100,8 +119,10 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
   const spawn = (): Live => {
     const i = incarnations++;
     const address = `udp://10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:4000`;
-    const node = new OverlayNode(net.bind(address), { clock, random: random.fork(), interner, ...o.overlay });
-    const entry: Live = { node, index: live.length, joinedAt: clock.now() };
+    const filtered = filteredShare > 0 && random.next() < filteredShare;
+    const endpoint = net.bind(address, filtered ? { filter: { timeoutMs: 30_000 } } : {});
+    const node = new OverlayNode(endpoint, { clock, random: random.fork(), interner, filtered, ...o.overlay });
+    const entry: Live = { node, index: live.length, joinedAt: clock.now(), filtered };
     node.app = {
       deliver(ctx) {
         const id = new DataView(ctx.payload.buffer, ctx.payload.byteOffset, ctx.payload.length).getUint32(0);
@@ -110,7 +131,10 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
         if (!routeAt.has(id) || right) routeAt.set(id, { hops: ctx.hops, path: ctx.path, at: clock.now(), right });
       },
     };
-    const boot = live.length > 0 ? [live[random.int(live.length)]!.node.address] : [];
+    // Join through a reachable node (a filtered one cannot be asked).
+    let via: Live | undefined;
+    for (let tries = 0; live.length > 0 && tries < 100 && (via === undefined || via.filtered); tries++) via = live[random.int(live.length)];
+    const boot = via && !via.filtered ? [via.node.address] : [];
     live.push(entry);
     liveIds.add(idHex(node.id));
     joins++;
@@ -164,8 +188,11 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     live[random.int(live.length)]!.node.putWith(key, valueOf(v), () => {});
     clock.advance(5);
   }
-  // Warm-up under churn, so the measured tables have lived through it.
-  clock.advance(meanSession > 0 ? 10 * 60_000 : 10_000);
+  // Warm-up under churn, so the measured tables have lived through it (and, with filtered nodes, long
+  // enough for nodes to become relays: relays must have run relayMinUptimeMs).
+  let warmUp = meanSession > 0 ? 10 * 60_000 : 10_000;
+  if (filteredShare > 0) warmUp = Math.max(warmUp, (o.overlay?.relayMinUptimeMs ?? OVERLAY_DEFAULTS.relayMinUptimeMs) + 60_000);
+  clock.advance(warmUp);
 
   const lookups = o.lookups ?? 1000;
   const measureMs = o.measureMs ?? 10 * 60_000;
@@ -185,7 +212,7 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
       // The closest node found that is still alive: under churn a node may answer and leave before the
       // lookup ends, and a caller would then skip it for the next one. (The looking node counts when it is closer.)
       const first = r.closest.find((c) => liveIds.has(idHex(c.id)));
-      const found = first && compareDistance(key, first.id, src.id) < 0 ? first.id : src.id;
+      const found = first && (src.filtered || compareDistance(key, first.id, src.id) < 0) ? first.id : src.id;
       if (best && sameId(found, best.node.id)) lookupOk++;
       else if (best) {
         const why = whyMissed(best, started, r.unanswered);
@@ -233,6 +260,51 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     } else stretch.push(1);
   }
 
+  // Relays: a random node reaches a random filtered node (up a minute at least, so it had time to attach)
+  // by id: its record from the DHT, then pings through the relay. Judged 30 s later, among targets
+  // still alive then.
+  const reachAttempts: { target: Live; fromFiltered: boolean; at: number }[] = [];
+  if (filteredShare > 0) {
+    const count = o.reaches ?? 500;
+    for (let i = 0; i < count; i++) {
+      const src = live[random.int(live.length)]!;
+      let target: Live | undefined;
+      for (let tries = 0; tries < 1000 && (target === undefined || !target.filtered || target === src || clock.now() - target.joinedAt < 60_000); tries++) target = live[random.int(live.length)];
+      if (!target?.filtered || target === src) continue;
+      const number = REACH_BASE + i;
+      reachAttempts.push({ target, fromFiltered: src.filtered, at: clock.now() });
+      const started = clock.now();
+      // An exchange as an application would make it: ping through the relay, asking again (up to three
+      // times) when the ping or its answer is lost.
+      const ping = (address: string, tries: number) =>
+        src.node.pingWith(address, (rtt) => {
+          if (rtt !== undefined) reached.set(number, clock.now() - started);
+          else if (tries > 1) ping(address, tries - 1);
+        });
+      src.node.reachWith(target.node.id, (address) => {
+        if (address !== undefined) ping(address, 3);
+      });
+      clock.advance(measureMs / count / 4);
+    }
+    clock.advance(30_000);
+  }
+  let reachOk = 0;
+  let judged = 0;
+  let filteredOk = 0;
+  let filteredJudged = 0;
+  const reachLatency: number[] = [];
+  reachAttempts.forEach((a, i) => {
+    if (!liveIds.has(idHex(a.target.node.id))) return;
+    const at = reached.get(REACH_BASE + i);
+    judged++;
+    if (a.fromFiltered) filteredJudged++;
+    if (at === undefined) return;
+    reachOk++;
+    if (a.fromFiltered) filteredOk++;
+    reachLatency.push(at);
+  });
+  say(`${judged} reaches of filtered nodes judged`);
+
   // Failure: a share of nodes fails at once (no replacements), then gets from the survivors.
   churning = false;
   for (const e of live) e.cancelDeath?.();
@@ -270,6 +342,11 @@ export function runOverlaySim(o: OverlaySimOptions): OverlaySimResult {
     simulatedMs: clock.now(),
     tableSize: sizes[sizes.length >> 1] ?? 0,
     lookupFailures: failures,
+    reaches: judged,
+    reachSuccess: judged ? reachOk / judged : 0,
+    filteredReaches: filteredJudged,
+    filteredReachSuccess: filteredJudged ? filteredOk / filteredJudged : 0,
+    reachLatencyMs: reachLatency,
   };
   for (const e of live) void e.node.close();
   return result;
@@ -292,7 +369,8 @@ function whyMissed(best: Live, started: number, unanswered: readonly { readonly 
 /** The live node whose id is XOR-closest to `key`. */
 function responsible(live: readonly Live[], key: NodeId): Live | undefined {
   let best: Live | undefined;
-  for (const e of live) if (!best || compareDistance(key, e.node.id, best.node.id) < 0) best = e;
+  // Filtered nodes are not members of the DHT: they are responsible for nothing.
+  for (const e of live) if (!e.filtered && (!best || compareDistance(key, e.node.id, best.node.id) < 0)) best = e;
   return best;
 }
 
@@ -335,6 +413,13 @@ export function simFigures(r: OverlaySimResult): SimFigure[] {
     { metric: 'route stretch p99', unit: 'x direct', better: 'lower', value: st.p },
     { metric: 'get success after 20% fail', unit: '%', better: 'higher', value: 100 * r.getSuccess },
     { metric: 'routing table size p50', unit: 'contacts', better: 'higher', value: r.tableSize },
+    ...(r.reaches > 0
+      ? [
+          { metric: 'reach filtered node success', unit: '%', better: 'higher' as const, value: 100 * r.reachSuccess },
+          { metric: 'filtered → filtered reach success', unit: '%', better: 'higher' as const, value: 100 * r.filteredReachSuccess },
+          { metric: 'reach latency p50', unit: 'ms', better: 'lower' as const, value: summarize(r.reachLatencyMs).median },
+        ]
+      : []),
   ];
 }
 
