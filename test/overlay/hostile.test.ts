@@ -21,6 +21,9 @@ const valid: WireMessage[] = [
   { version: WIRE_VERSION, flags: 0, tx: 3, sender: new Uint8Array(20).fill(3), body: { case: 'store', value: { key: new Uint8Array(20), value: new Uint8Array([1, 2, 3]), ttlMs: 1000 } } },
   { version: WIRE_VERSION, flags: 0, tx: 4, sender: new Uint8Array(20).fill(4), body: { case: 'route', value: { key: new Uint8Array(20), origin: 'udp://10.0.0.2:4000', hops: 0, record: true, path: [], payload: new Uint8Array(4) } } },
   { version: WIRE_VERSION, flags: 0, tx: 5, sender: new Uint8Array(20).fill(5), body: { case: 'nodes', value: [{ id: new Uint8Array(20), address: 'udp://10.0.0.9:1' }] } },
+  { version: WIRE_VERSION, flags: 1, tx: 6, sender: new Uint8Array(20).fill(6), body: { case: 'relayRequest', value: 0 } },
+  { version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(7), body: { case: 'relay', value: { to: 'udp://10.0.0.9:1', via: '', inner: new Uint8Array(30) } } },
+  { version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(8), body: { case: 'relayed', value: { from: 'udp://10.0.0.9:1', via: '', inner: new Uint8Array(30) } } },
 ];
 
 test('fuzzed and mutated datagrams are dropped and counted, never thrown; the node still answers afterwards', async () => {
@@ -47,7 +50,7 @@ test('fuzzed and mutated datagrams are dropped and counted, never thrown; the no
   assert.equal(s.datagramsReceived, sent);
   // Every datagram was either malformed, an unexpected reply, or a well-formed request that was served.
   assert.ok(s.malformed > 0);
-  assert.ok(s.malformed + s.unexpectedReplies + s.requestsServed + s.delivered + s.routed + s.rateLimited >= sent - 5);
+  assert.ok(s.malformed + s.unexpectedReplies + s.requestsServed + s.delivered + s.routed + s.rateLimited + s.relayRefused >= sent - 5);
   const probe = new OverlayNode(net.bind('udp://10.0.0.3:4000'), { clock: net.clock, random: new Prng(3) });
   let rtt: number | undefined;
   probe.pingWith(node.address, (r) => (rtt = r));

@@ -104,3 +104,36 @@ test('a filtered node whose relay dies attaches to another and updates its recor
   assert.equal(got.at(-1), `directly from ${c.address}`);
   assert.equal(o.nodes.reduce((s, n) => s + n.stats().relayed, 0), relayedBefore, 'not through a relay');
 });
+
+test('a relay passes datagrams only to its clients, and a node takes relayed datagrams only from its own relay', async (t) => {
+  const { SimNetwork } = await import('../../src/net/sim/network.ts');
+  const { WIRE_VERSION, wireCodec } = await import('../../src/overlay/messages.ts');
+  const net = new SimNetwork({ seed: 1, link: { latency: 2 } });
+  const node = new OverlayNode(net.bind('udp://10.0.0.1:4000'), { clock: net.clock, random: new Prng(1), relayMinUptimeMs: 0 });
+  const raw = net.bind('udp://10.0.0.2:4000');
+  const victim = net.bind('udp://10.0.0.3:4000');
+  t.after(() => node.close());
+  const wire = wireCodec(8192);
+  const sender = new Uint8Array(20).fill(9);
+  const inner = wire.encode({ version: WIRE_VERSION, flags: 0, tx: 1, sender, body: { case: 'ping', value: 0 } });
+  // Not a client: refused (a relay is no open forwarder that could be aimed at a third party).
+  await raw.send(wire.encode({ version: WIRE_VERSION, flags: 1, tx: 0, sender, body: { case: 'relay', value: { to: 'udp://10.0.0.3:4000', via: '', inner } } }), node.address);
+  // Relayed, but we have no relay: refused too.
+  await raw.send(wire.encode({ version: WIRE_VERSION, flags: 1, tx: 0, sender, body: { case: 'relayed', value: { from: 'udp://10.0.0.3:4000', via: '', inner } } }), node.address);
+  net.clock.advance(10);
+  assert.equal(victim.tryReceive(), undefined);
+  assert.equal(node.stats().relayRefused, 2);
+  assert.equal(node.stats().relayed, 0);
+  // Once the sender asked to be a client, the relay passes datagrams to it, naming who sent them.
+  await raw.send(wire.encode({ version: WIRE_VERSION, flags: 1, tx: 7, sender, body: { case: 'relayRequest', value: 0 } }), node.address);
+  net.clock.advance(10);
+  const accept = wire.decode(raw.tryReceive()!.data);
+  assert.deepEqual(accept.body, { case: 'relayAccept', value: true });
+  assert.equal(node.table.get(sender), undefined, 'a read-only client is not put in the table');
+  await victim.send(wire.encode({ version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(3), body: { case: 'relay', value: { to: 'udp://10.0.0.2:4000', via: '', inner } } }), node.address);
+  net.clock.advance(10);
+  const passed = wire.decode(raw.tryReceive()!.data);
+  assert.equal(passed.body.case, 'relayed');
+  assert.equal(passed.body.case === 'relayed' && passed.body.value.from, 'udp://10.0.0.3:4000');
+  assert.equal(node.stats().relayed, 1);
+});
