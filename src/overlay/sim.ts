@@ -226,17 +226,7 @@ export async function runOverlaySim(o: OverlaySimOptions): Promise<OverlaySimRes
       const first = r.closest.find((c) => liveIds.has(idHex(c.id)));
       const found = first && (src.filtered || compareDistance(key, first.id, src.id) < 0) ? first.id : src.id;
       if (best && sameId(found, best.node.id)) lookupOk++;
-      else if (best) {
-        const why = whyMissed(best, started, r.unanswered);
-        failures[why]++;
-        if (process.env.SIM_DEBUG) {
-          let knowers = 0;
-          for (const e of live) if (e.node.table.get(best.node.id)) knowers++;
-          const named = r.closest.findIndex((c) => sameId(c.id, best.node.id));
-          const better = r.closest.filter((c) => compareDistance(key, c.id, best.node.id) < 0).length;
-          console.log('MISS', why, 'age', ((started - best.joinedAt) / 1000).toFixed(1), 'known by', knowers, 'named at', named, 'closer dead in result', better, 'first', r.closest[0] ? live.some((e) => sameId(e.node.id, r.closest[0]!.id)) : 'none', 'srcTable', src.table.size, 'timeouts', r.timeouts, 'msgs', r.messages, 'lat', r.latencyMs.toFixed(0));
-        }
-      }
+      else if (best) failures[whyMissed(best, started, r.unanswered)]++;
       lookupHops.push(r.hops);
       lookupLatency.push(r.latencyMs);
       lookupMessages.push(r.messages);
