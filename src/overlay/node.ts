@@ -137,6 +137,7 @@ export class OverlayNode {
   private filteredNow: boolean;
   private readonly startedAt: number;
   private relay: { readonly id: NodeId; readonly address: string; misses: number } | undefined;
+  private formerRelay: string | undefined;
   private attaching = false;
   private relaySeq = 0;
   private recordStoredAt = Number.NEGATIVE_INFINITY;
@@ -397,6 +398,8 @@ export class OverlayNode {
     this.filteredNow = filtered;
     if (filtered) this.attachRelay();
     else {
+      // Senders that remembered the relay use it until they read the new record: still take what it passes on.
+      this.formerRelay = this.relay?.address;
       this.relay = undefined;
       this.publishRecord();
     }
@@ -572,7 +575,7 @@ export class OverlayNode {
   // A datagram our relay passed on: unwrap it and handle it as if it came from its sender.
   private onRelayed(m: WireMessage, from: string, nested: boolean): void {
     if (m.body.case !== 'relayed') return;
-    if (nested || this.relay === undefined || from !== this.relay.address) {
+    if (nested || (from !== this.relay?.address && from !== this.formerRelay)) {
       this.counters.relayRefused++;
       return;
     }

@@ -97,6 +97,10 @@ test('a filtered node whose relay dies attaches to another and updates its recor
   f.setFiltered(false);
   o.net.clock.advance(10_000);
   assert.equal(f.relayAddress, undefined);
+  // A sender that still remembers the relay is passed on by it, and taken.
+  b.send(f.address, Buffer.from('via the former relay'));
+  o.net.clock.advance(1000);
+  assert.equal(got.at(-1), `via the former relay from ${b.address}`);
   const c = o.nodes.find((n) => n !== relayNode && n !== b && !sameId(n.id, f.id))!;
   const relayedBefore = o.nodes.reduce((s, n) => s + n.stats().relayed, 0);
   c.reachWith(f.id, (address) => c.send(address!, Buffer.from('directly')));
