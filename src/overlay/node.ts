@@ -287,7 +287,8 @@ export class OverlayNode {
 
   /**
    * Stores `value` under `key` (text keys are hashed with SHA-1) on the k closest nodes, and republishes it
-   * every `republishIntervalMs` while this node runs. `done` gets how many nodes acknowledged.
+   * every `republishIntervalMs` while this node runs (unless `republish` is false). The value lives `ttlMs`
+   * (default `valueTtlMs`) unless stored again. `done` gets how many nodes acknowledged.
    */
   putWith(key: string | NodeId, value: Uint8Array, done: (stored: number) => void, republish = true, ttlMs = this.limits.valueTtlMs): void {
     const k = toKey(key);
@@ -360,7 +361,8 @@ export class OverlayNode {
 
   /**
    * Sends `payload` straight to a peer over their logical link: one datagram, no reply, no retry (an
-   * omission is not reported). ERR_MESSAGE_TOO_LARGE when it cannot fit maxMessageBytes.
+   * omission is not reported). A peer that `reach` found behind a relay gets it through the relay.
+   * ERR_MESSAGE_TOO_LARGE when it cannot fit maxMessageBytes.
    */
   send(address: string, payload: Uint8Array): void {
     const m: WireMessage = { version: WIRE_VERSION, flags: 0, tx: 0, sender: this.id, body: { case: 'direct', value: payload } };
@@ -863,6 +865,7 @@ export class OverlayNode {
   // Asks the longest-known contacts, one after another, to relay for this node; publishes the record on success.
   private attachRelay(): void {
     if (this.closed || !this.filteredNow || this.relay !== undefined || this.attaching) return;
+    // Relays that died on us are skipped; the list is bounded by forgetting it all past 64.
     if (this.deadRelays.size > 64) this.deadRelays.clear();
     const candidates = this.table
       .contacts()
