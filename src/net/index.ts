@@ -17,6 +17,7 @@ export { VirtualClock, VIRTUAL_CLOCK_DEFAULTS, type RunOptions, type TimerTarget
 export { Prng } from './prng.ts';
 export { SimNetwork, SIM_DEFAULTS, type SimNetworkOptions } from './sim/network.ts';
 export { SimDatagramEndpoint, type SimDatagramOptions } from './sim/endpoint.ts';
+export { NAT_FILTER_DEFAULTS, type NatFilterOptions } from './sim/nat-filter.ts';
 export { LINK_DEFAULTS, type Latency, type LinkModel } from './sim/link-model.ts';
 export { fullMesh, internet, type InternetOptions, type InternetTopology, type Range, type Topology } from './sim/topology.ts';
 export type { Partition } from './sim/partition.ts';

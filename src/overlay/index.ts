@@ -5,6 +5,7 @@ export { ID_BITS, ID_BYTES, idFromHex, idFromKey, idHex, randomId, sameId, type 
 export { commonPrefix, compareDistance, distance, distanceBig } from './distance.ts';
 export { RoutingTable, type SeenOutcome } from './routing-table.ts';
 export type { Contact, LinkStats } from './link.ts';
+export { NO_INTERNING, SharedInterner, type ContactInterner } from './intern.ts';
 export type { LookupResult } from './lookup.ts';
 export { ValueStore } from './store.ts';
 export { runOverlaySim, simFigures, summarize, SIM_SCENARIOS, type OverlaySimOptions, type OverlaySimResult, type SimFigure } from './sim.ts';

@@ -21,6 +21,8 @@ export interface LookupResult {
   readonly timeouts: number;
   /** Time from start to finish, ms. */
   readonly latencyMs: number;
+  /** Nodes that were among the closest candidates but never answered (after the retries), closest first. */
+  readonly unanswered: readonly { readonly id: NodeId; readonly address: string }[];
 }
 
 /** What a lookup needs from its node. */
@@ -43,7 +45,7 @@ const ASKED = 1;
 const ANSWERED = 2;
 const FAILED = 3;
 /** Times an unanswered request to the same node is repeated before it counts as failed. */
-const RETRIES = 1;
+const RETRIES = 2;
 
 interface Entry {
   readonly id: NodeId;
@@ -96,7 +98,9 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
     if (finished) return;
     finished = true;
     const answered = list.filter((e) => e.state === ANSWERED).slice(0, host.k);
+    const unanswered = list.filter((e) => e.state === FAILED).slice(0, host.k);
     done({
+      unanswered: unanswered.map((e) => ({ id: e.id, address: e.address })),
       closest: answered.map((e) => ({ id: e.id, address: e.address })),
       values,
       hops: answered[0]?.hop ?? 0,

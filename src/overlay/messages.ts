@@ -6,7 +6,9 @@ import { t, type Infer } from '../marshal/schema.ts';
 import { ID_BYTES } from './id.ts';
 
 /** Version octet at the start of every overlay datagram; anything else is dropped as malformed. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
+/** Flag: the sender cannot be reached unasked (it sits behind a NAT-like filter): do not put it in a routing table (BEP 43's read-only node). */
+export const FLAG_READ_ONLY = 1;
 /** Longest address text in a contact (`udp://[v6]:port` fits). */
 export const MAX_ADDRESS_CHARS = 64;
 /** Most contacts in one `nodes` reply (k at most). */
@@ -41,9 +43,15 @@ const body = t.union('OverlayBody', t.uint8(), {
   ),
   routeAck: t.case([10], t.octet()),
   direct: t.case([11], t.bytes(65_507)),
+  // Relays: a filtered node asks to be relayed; anyone sends it datagrams wrapped in `relay` to its relay,
+  // which passes them on as `relayed`, naming who sent them (and that sender's own relay, if it has one).
+  relayRequest: t.case([12], t.octet()),
+  relayAccept: t.case([13], t.boolean()),
+  relay: t.case([14], t.struct('OverlayRelay', { to: t.string(MAX_ADDRESS_CHARS), via: t.string(MAX_ADDRESS_CHARS), inner: t.bytes(65_507) })),
+  relayed: t.case([15], t.struct('OverlayRelayed', { from: t.string(MAX_ADDRESS_CHARS), via: t.string(MAX_ADDRESS_CHARS), inner: t.bytes(65_507) })),
 });
 
-const message = t.struct('OverlayMessage', { version: t.octet(), tx: t.uint32(), sender: id, body });
+const message = t.struct('OverlayMessage', { version: t.octet(), flags: t.octet(), tx: t.uint32(), sender: id, body });
 
 /** One overlay datagram, decoded. */
 export type WireMessage = Infer<typeof message>;
@@ -55,7 +63,7 @@ export type WireContact = Infer<typeof contact>;
 export type WireRoute = Extract<WireBody, { case: 'route' }>['value'];
 
 /** Which bodies are replies (and must match a pending request). */
-export const REPLY_OF = Object.freeze({ ping: 'pong', findNode: 'nodes', findValue: 'found', store: 'stored', route: 'routeAck' } as const);
+export const REPLY_OF = Object.freeze({ ping: 'pong', findNode: 'nodes', findValue: 'found', store: 'stored', route: 'routeAck', relayRequest: 'relayAccept' } as const);
 /** Request kinds. */
 export type RequestKind = keyof typeof REPLY_OF;
 

@@ -4,7 +4,7 @@
 // seeded Prng, so the same node runs on real UDP and on a simulated network of thousands of nodes.
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, MessageTooLargeError, TimeoutError } from '../errors.ts';
-import { formatAddress } from '../net/address.ts';
+import { formatAddress, type InetAddress } from '../net/address.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../net/datagram.ts';
 import { Prng } from '../net/prng.ts';
@@ -13,9 +13,10 @@ import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
 import { recordRtt, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
-import { REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
+import { FLAG_READ_ONLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
+import { encodeRelayRecord, newestRelayRecord, relayKey } from './relay-record.ts';
 import { RoutingTable } from './routing-table.ts';
 import { ValueStore } from './store.ts';
 
@@ -77,6 +78,10 @@ export interface OverlayStats {
   unsendable: number;
   /** Application hooks (forward, deliver, receive) that threw; the latest error is `lastAppError`. */
   appErrors: number;
+  /** Datagrams this node passed on as a relay. */
+  relayed: number;
+  /** Dropped: a datagram to relay for a node that is not our client, or a relayed one not from our relay. */
+  relayRefused: number;
 }
 
 interface Pending {
@@ -124,8 +129,21 @@ export class OverlayNode {
   private readonly published = new Map<string, Published>();
   private readonly counters: OverlayStats = {
     datagramsReceived: 0, datagramsSent: 0, malformed: 0, oversize: 0, unexpectedReplies: 0, rateLimited: 0, requestsServed: 0,
-    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0, appErrors: 0,
+    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0, appErrors: 0, relayed: 0, relayRefused: 0,
   };
+  // Relays. As a filtered node: whether it is filtered, its relay, its record's sequence number and when it
+  // was last stored. As a relay: its clients (address → last heard from, ms). Both: addresses reachable
+  // only through a relay (address → relay address).
+  private filteredNow: boolean;
+  private readonly startedAt: number;
+  private relay: { readonly id: NodeId; readonly address: string; misses: number } | undefined;
+  private formerRelay: string | undefined;
+  private attaching = false;
+  private relaySeq = 0;
+  private recordStoredAt = Number.NEGATIVE_INFINITY;
+  private readonly deadRelays = new Set<string>();
+  private readonly relayClients = new Map<string, number>();
+  private readonly viaRelay = new Map<string, string>();
   private readonly timers: (() => void)[] = [];
   private stopReadable: (() => void) | undefined;
   private closed = false;
@@ -149,10 +167,12 @@ export class OverlayNode {
     this.id = options.id ? checkId(options.id).slice() : randomId(this.random);
     this.proximity = options.proximity ?? true;
     this.address = formatAddress(endpoint.address);
-    this.table = new RoutingTable(this.id, limits.k, limits.maxContacts);
+    this.table = new RoutingTable(this.id, limits.k, limits.maxContacts, options.interner);
     this.store = new ValueStore(limits.maxStoredValues, limits.maxValuesPerKey);
     this.wire = wireCodec(limits.maxMessageBytes);
     this.limiter = new SourceRateLimiter(limits.maxRequestsPerSourcePerSecond, limits.maxTrackedSources);
+    this.filteredNow = options.filtered ?? false;
+    this.startedAt = this.clock.now();
     this.stopReadable = endpoint.onReadable(() => this.drain());
     this.drain();
     this.every(limits.refreshIntervalMs, () => this.refresh());
@@ -160,6 +180,7 @@ export class OverlayNode {
     this.every(limits.republishIntervalMs, () => this.republish());
     // Expiry is swept at a fraction of the TTL: a value outlives its TTL by at most that much.
     this.every(Math.max(1000, limits.valueTtlMs / 8), () => this.store.expire(this.clock.now()));
+    this.every(limits.relayKeepaliveMs, () => this.relayTick());
   }
 
   /** Counters since the node started (a copy). */
@@ -192,6 +213,7 @@ export class OverlayNode {
             }, this.limits.rejoinAfterMs);
           }
           done(this.table.size);
+          if (this.filteredNow) this.attachRelay();
         });
       });
     };
@@ -265,9 +287,10 @@ export class OverlayNode {
 
   /**
    * Stores `value` under `key` (text keys are hashed with SHA-1) on the k closest nodes, and republishes it
-   * every `republishIntervalMs` while this node runs. `done` gets how many nodes acknowledged.
+   * every `republishIntervalMs` while this node runs (unless `republish` is false). The value lives `ttlMs`
+   * (default `valueTtlMs`) unless stored again. `done` gets how many nodes acknowledged.
    */
-  putWith(key: string | NodeId, value: Uint8Array, done: (stored: number) => void, republish = true): void {
+  putWith(key: string | NodeId, value: Uint8Array, done: (stored: number) => void, republish = true, ttlMs = this.limits.valueTtlMs): void {
     const k = toKey(key);
     if (value.length > this.limits.maxValueBytes) {
       throw new MessageTooLargeError(`value of ${value.length} bytes exceeds maxValueBytes (${this.limits.maxValueBytes})`, { size: value.length, limit: this.limits.maxValueBytes });
@@ -278,15 +301,16 @@ export class OverlayNode {
       let stored = 0;
       // A lookup never returns its own node: if this node is among the k closest, it keeps a replica itself.
       const selfRank = targets.findIndex((c) => compareDistance(k, this.id, c.id) < 0);
-      if (selfRank >= 0 || targets.length < this.limits.k) {
+      // (A filtered node is no member of the DHT: nobody would ask it.)
+      if (!this.filteredNow && (selfRank >= 0 || targets.length < this.limits.k)) {
         const now = this.clock.now();
-        if (this.store.put(k, value, now, now + this.limits.valueTtlMs)) stored++;
+        if (this.store.put(k, value, now, now + ttlMs)) stored++;
         targets = targets.slice(0, this.limits.k - 1);
       }
       let left = targets.length;
       if (left === 0) return done(stored);
       for (const c of targets) {
-        this.request(c.address, c.id, { case: 'store', value: { key: k, value, ttlMs: Math.min(this.limits.valueTtlMs, 0xffffffff) } }, (reply) => {
+        this.request(c.address, c.id, { case: 'store', value: { key: k, value, ttlMs: Math.min(ttlMs, 0xffffffff) } }, (reply) => {
           if (reply?.case === 'stored' && reply.value) stored++;
           if (--left === 0) done(stored);
         });
@@ -328,7 +352,7 @@ export class OverlayNode {
    */
   route(key: string | NodeId, payload: Uint8Array, options: { record?: boolean } = {}): void {
     const r: WireRoute = { key: toKey(key), origin: this.address, hops: 0, record: options.record ?? false, path: [], payload };
-    const size = wireCodec(MAX_UDP_PAYLOAD).encode({ version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'route', value: r } }).length;
+    const size = wireCodec(MAX_UDP_PAYLOAD).encode({ version: WIRE_VERSION, flags: 0, tx: 0, sender: this.id, body: { case: 'route', value: r } }).length;
     if (size > this.limits.maxMessageBytes) {
       throw new MessageTooLargeError(`routed message of ${size} bytes exceeds maxMessageBytes (${this.limits.maxMessageBytes})`, { size, limit: this.limits.maxMessageBytes });
     }
@@ -337,15 +361,73 @@ export class OverlayNode {
 
   /**
    * Sends `payload` straight to a peer over their logical link: one datagram, no reply, no retry (an
-   * omission is not reported). ERR_MESSAGE_TOO_LARGE when it cannot fit maxMessageBytes.
+   * omission is not reported). A peer that `reach` found behind a relay gets it through the relay.
+   * ERR_MESSAGE_TOO_LARGE when it cannot fit maxMessageBytes.
    */
   send(address: string, payload: Uint8Array): void {
-    const m: WireMessage = { version: WIRE_VERSION, tx: 0, sender: this.id, body: { case: 'direct', value: payload } };
+    const m: WireMessage = { version: WIRE_VERSION, flags: 0, tx: 0, sender: this.id, body: { case: 'direct', value: payload } };
     const size = wireCodec(MAX_UDP_PAYLOAD).encode(m).length;
     if (size > this.limits.maxMessageBytes) {
       throw new MessageTooLargeError(`direct message of ${size} bytes exceeds maxMessageBytes (${this.limits.maxMessageBytes})`, { size, limit: this.limits.maxMessageBytes });
     }
     this.emit(address, m);
+  }
+
+  // ---- relays for filtered nodes ----
+
+  /** Whether this node sits behind a filter now (see `options.filtered`). */
+  get filtered(): boolean {
+    return this.filteredNow;
+  }
+
+  /** The relay this filtered node is attached to, if any. */
+  get relayAddress(): string | undefined {
+    return this.relay?.address;
+  }
+
+  /** Filtered nodes this node relays for now. */
+  get relayClientCount(): number {
+    return this.relayClients.size;
+  }
+
+  /**
+   * Tells the node whether it sits behind a NAT-like filter now. Becoming filtered: it leaves other nodes'
+   * tables as they stop hearing from it, attaches to a relay and publishes its record. Becoming reachable:
+   * it drops its relay and publishes a record that says "reach me directly".
+   */
+  setFiltered(filtered: boolean): void {
+    if (filtered === this.filteredNow || this.closed) return;
+    this.filteredNow = filtered;
+    if (filtered) this.attachRelay();
+    else {
+      // Senders that remembered the relay use it until they read the new record: still take what it passes on.
+      this.formerRelay = this.relay?.address;
+      this.relay = undefined;
+      this.publishRecord();
+    }
+  }
+
+  /**
+   * Finds how to reach node `id`: its address from the routing table, or from its "reach me via R" record
+   * in the DHT (remembering the relay, so that `send`, `ping` and replies to it go through the relay).
+   * `done` gets its address, or undefined when it is neither known nor has a record.
+   */
+  reachWith(id: NodeId, done: (address: string | undefined) => void): void {
+    checkId(id, 'id');
+    const c = this.table.get(id);
+    if (c) return done(c.address);
+    this.getWith(relayKey(id), (values) => {
+      const r = newestRelayRecord(values);
+      if (!r) return done(undefined);
+      if (r.relay) this.noteVia(r.address, r.relay);
+      else this.viaRelay.delete(r.address);
+      done(r.address);
+    });
+  }
+
+  /** Promise form of `reachWith`. */
+  reach(id: NodeId): Promise<string | undefined> {
+    return new Promise((resolve) => this.reachWith(id, resolve));
   }
 
   /** The logical link to a peer, if it is in the table. */
@@ -398,14 +480,22 @@ export class OverlayNode {
       c.malformed++;
       return;
     }
-    const from = formatAddress(d.from);
+    this.handle(m, addressText(d.from), false);
+  }
+
+  // One decoded message from `from` (for a relayed one: from the node that sent it through our relay).
+  private handle(m: WireMessage, from: string, relayed: boolean): void {
+    const c = this.counters;
     const body = m.body;
+    if (this.relayClients.size > 0 && this.relayClients.has(from)) this.relayClients.set(from, this.clock.now());
+    if (body.case === 'relayed') return this.onRelayed(m, from, relayed);
     switch (body.case) {
       case 'pong':
       case 'nodes':
       case 'found':
       case 'stored':
       case 'routeAck':
+      case 'relayAccept':
         return this.onReply(m, from);
       default:
         break;
@@ -414,8 +504,8 @@ export class OverlayNode {
       c.rateLimited++;
       return;
     }
-    this.learn(m.sender, from);
-    const reply = (b: WireBody) => this.emit(from, { version: WIRE_VERSION, tx: m.tx, sender: this.id, body: b });
+    this.learn(m.sender, from, m.flags);
+    const reply = (b: WireBody) => this.emit(from, { version: WIRE_VERSION, flags: 0, tx: m.tx, sender: this.id, body: b });
     switch (body.case) {
       case 'ping':
         c.requestsServed++;
@@ -442,6 +532,24 @@ export class OverlayNode {
       case 'direct':
         this.callApp(() => this.app.receive?.(body.value, { id: m.sender, address: from }));
         return;
+      case 'relayRequest': {
+        c.requestsServed++;
+        const now = this.clock.now();
+        const ok = !this.filteredNow && now - this.startedAt >= this.limits.relayMinUptimeMs && (this.relayClients.has(from) || this.relayClients.size < this.limits.maxRelayClients);
+        if (ok) this.relayClients.set(from, now);
+        return reply({ case: 'relayAccept', value: ok });
+      }
+      case 'relay': {
+        const { to, via, inner } = body.value;
+        // Only for our clients: a relay is no open forwarder.
+        if (!this.relayClients.has(to)) {
+          c.relayRefused++;
+          return;
+        }
+        c.relayed++;
+        this.emitDirect(to, { version: WIRE_VERSION, flags: 0, tx: 0, sender: this.id, body: { case: 'relayed', value: { from, via, inner } } });
+        return;
+      }
       default:
         return;
     }
@@ -457,7 +565,7 @@ export class OverlayNode {
     }
     this.pending.delete(m.tx);
     p.cancel();
-    this.learn(m.sender, from);
+    this.learn(m.sender, from, m.flags);
     const contact = this.table.get(m.sender);
     if (contact) {
       if (p.counted) contact.link.replies++;
@@ -466,8 +574,30 @@ export class OverlayNode {
     p.done(m.body);
   }
 
+  // A datagram our relay passed on: unwrap it and handle it as if it came from its sender.
+  private onRelayed(m: WireMessage, from: string, nested: boolean): void {
+    if (m.body.case !== 'relayed') return;
+    if (nested || (from !== this.relay?.address && from !== this.formerRelay)) {
+      this.counters.relayRefused++;
+      return;
+    }
+    const { from: origin, via, inner } = m.body.value;
+    let innerMessage: WireMessage;
+    try {
+      innerMessage = this.wire.decode(inner);
+    } catch {
+      this.counters.malformed++;
+      return;
+    }
+    // A sender behind a filter of its own named its relay: answer it that way.
+    if (via) this.noteVia(origin, via);
+    this.handle(innerMessage, origin, true);
+  }
+
   // A node was heard from: keep its logical link fresh, or start the ping that decides whether it gets in.
-  private learn(id: NodeId, address: string): void {
+  // A read-only node (behind a filter) is not added: nobody could reach it unasked.
+  private learn(id: NodeId, address: string, flags: number): void {
+    if (flags & FLAG_READ_ONLY) return;
     const now = this.clock.now();
     const out = this.table.seen(id, address, now);
     const c = this.table.get(id);
@@ -509,7 +639,7 @@ export class OverlayNode {
       done(undefined);
     }, timeout);
     this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), counted: contact !== undefined, cancel, done });
-    this.emit(address, { version: WIRE_VERSION, tx, sender: this.id, body });
+    this.emit(address, { version: WIRE_VERSION, flags: 0, tx, sender: this.id, body });
   }
 
   // A request to a contact went unanswered: after maxFailures in a row it leaves the table.
@@ -523,8 +653,24 @@ export class OverlayNode {
     }
   }
 
+  // Sends a message, through the peer's relay when it can only be reached that way.
   private emit(address: string, m: WireMessage): void {
+    const relay = this.viaRelay.get(address);
+    if (relay === undefined) return this.emitDirect(address, m);
     if (this.closed) return;
+    let inner: Uint8Array;
+    try {
+      inner = this.wire.encode(this.filteredNow ? { ...m, flags: m.flags | FLAG_READ_ONLY } : m);
+    } catch {
+      this.counters.unsendable++;
+      return;
+    }
+    this.emitDirect(relay, { version: WIRE_VERSION, flags: 0, tx: 0, sender: this.id, body: { case: 'relay', value: { to: address, via: this.relay?.address ?? '', inner } } });
+  }
+
+  private emitDirect(address: string, m: WireMessage): void {
+    if (this.closed) return;
+    if (this.filteredNow) m = { ...m, flags: m.flags | FLAG_READ_ONLY };
     let bytes: Uint8Array;
     try {
       bytes = this.wire.encode(m);
@@ -564,6 +710,8 @@ export class OverlayNode {
   // Contacts closer to the key than this node, best first: the closest bucket tier, lower RTT first within it.
   private candidates(key: NodeId): Contact[] {
     const list = this.table.closest(key, this.limits.k, this.proximity);
+    // A filtered node is no member of the overlay: it passes every message on.
+    if (this.filteredNow) return list;
     return list.filter((c) => compareDistance(key, c.id, this.id) < 0);
   }
 
@@ -688,6 +836,81 @@ export class OverlayNode {
     }
   }
 
+  // Every relayKeepaliveMs: a filtered node pings its relay (or looks for one), re-stores its record when
+  // due; a relay forgets clients it has not heard from.
+  private relayTick(): void {
+    const now = this.clock.now();
+    for (const [address, heard] of this.relayClients) if (now - heard > this.limits.relayClientTimeoutMs) this.relayClients.delete(address);
+    if (!this.filteredNow) {
+      if (this.relaySeq > 0 && now - this.recordStoredAt >= this.limits.relayRecordTtlMs / 3) this.publishRecord();
+      return;
+    }
+    const relay = this.relay;
+    if (relay === undefined) return this.attachRelay();
+    if (now - this.recordStoredAt >= this.limits.relayRecordTtlMs / 3) this.publishRecord();
+    this.request(relay.address, relay.id, { case: 'ping', value: 0 }, (reply) => {
+      if (this.relay !== relay) return;
+      if (reply !== undefined) {
+        relay.misses = 0;
+        return;
+      }
+      if (++relay.misses < this.limits.maxFailures) return;
+      // The relay is gone: find another and say so in the record.
+      this.deadRelays.add(relay.address);
+      this.relay = undefined;
+      this.attachRelay();
+    });
+  }
+
+  // Asks the longest-known contacts, one after another, to relay for this node; publishes the record on success.
+  private attachRelay(): void {
+    if (this.closed || !this.filteredNow || this.relay !== undefined || this.attaching) return;
+    // Relays that died on us are skipped; the list is bounded by forgetting it all past 64.
+    if (this.deadRelays.size > 64) this.deadRelays.clear();
+    const candidates = this.table
+      .contacts()
+      .filter((c) => !this.deadRelays.has(c.address))
+      .sort((a, b) => a.since - b.since)
+      .slice(0, 8);
+    this.attaching = true;
+    const tryNext = (i: number) => {
+      const c = candidates[i];
+      if (this.closed || !this.filteredNow || c === undefined) {
+        // None took us (or we are reachable now): the next keepalive tick tries again.
+        this.attaching = false;
+        return;
+      }
+      this.request(c.address, c.id, { case: 'relayRequest', value: 0 }, (reply) => {
+        if (reply?.case === 'relayAccept' && reply.value && this.filteredNow) {
+          this.attaching = false;
+          this.relay = { id: c.id, address: c.address, misses: 0 };
+          this.publishRecord();
+          return;
+        }
+        tryNext(i + 1);
+      });
+    };
+    tryNext(0);
+  }
+
+  // Stores "reach me via R" (or "reach me directly") under this node's record key, newer than any before.
+  private publishRecord(): void {
+    const now = this.clock.now();
+    this.relaySeq = Math.max(this.relaySeq + 1, now);
+    this.recordStoredAt = now;
+    const value = encodeRelayRecord({ seq: this.relaySeq, address: this.address, relay: this.relay?.address ?? '' });
+    this.putWith(relayKey(this.id), value, () => {}, false, this.limits.relayRecordTtlMs);
+  }
+
+  // Remembers that `address` is reached through `relay` (bounded: the oldest is forgotten).
+  private noteVia(address: string, relay: string): void {
+    if (address === this.address) return;
+    const m = this.viaRelay;
+    if (m.has(address)) m.delete(address);
+    else if (m.size >= this.limits.maxRelayRoutes) m.delete(m.keys().next().value!);
+    m.set(address, relay);
+  }
+
   private republish(): void {
     const now = this.clock.now();
     for (const p of this.published.values()) this.putWith(p.key, p.value, () => {}, false);
@@ -697,6 +920,16 @@ export class OverlayNode {
       if (now - stored.storedAt >= this.limits.republishIntervalMs) this.putWith(key, value, () => {}, false);
     }
   }
+}
+
+// The text of a datagram's source address. The simulated network hands out one address object per
+// endpoint, so its text is made once and shared by every table that stores it; a real socket's `from` is
+// new each time and is only formatted (the weak map forgets it with the datagram).
+const addressTexts = new WeakMap<InetAddress, string>();
+function addressText(a: InetAddress): string {
+  let text = addressTexts.get(a);
+  if (text === undefined) addressTexts.set(a, (text = formatAddress(a)));
+  return text;
 }
 
 function toKey(key: string | NodeId): NodeId {

@@ -2,6 +2,7 @@
 import type { Clock } from '../net/clock.ts';
 import type { Prng } from '../net/prng.ts';
 import type { NodeId } from './id.ts';
+import type { ContactInterner } from './intern.ts';
 
 /** Defaults of an overlay node: Kademlia's k and α, time-outs and intervals in ms, and the bounds on hostile input. */
 export const OVERLAY_DEFAULTS = Object.freeze({
@@ -18,7 +19,7 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   /** A node with fewer than k contacts after joining looks up its own id again this much later, once, ms (0: never). */
   rejoinAfterMs: 5000,
   /** Consecutive failed requests after which a contact is dropped from the table. */
-  maxFailures: 2,
+  maxFailures: 3,
   /** A bucket not touched by a lookup for this long is refreshed with a lookup of a random id in its range, ms (0: never). */
   refreshIntervalMs: 60 * 60_000,
   /** Contacts not heard from for this long are pinged by the liveness check, ms. */
@@ -51,6 +52,18 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   maxHops: 32,
   /** Most overlay nodes a `route` tries at each hop when the next one does not acknowledge. */
   routeAttempts: 5,
+  /** Filtered nodes a relay passes datagrams to at once; more are refused. */
+  maxRelayClients: 64,
+  /** A node relays for others only after running this long, ms (relays should be long-lived). */
+  relayMinUptimeMs: 2 * 60_000,
+  /** A filtered node pings its relay this often, ms: keeps its filter open for the relay and notices a dead relay. Below the filter's timeout. */
+  relayKeepaliveMs: 10_000,
+  /** A relay forgets a client not heard from for this long, ms. */
+  relayClientTimeoutMs: 45_000,
+  /** Life of a "reach me via R" record in the DHT, ms; its node re-stores it every third of that. */
+  relayRecordTtlMs: 30 * 60_000,
+  /** Addresses remembered as reachable only through a relay; past it the oldest is forgotten. */
+  maxRelayRoutes: 1024,
 });
 
 /** How to build an overlay node. Every field is optional except the endpoint passed beside it. */
@@ -84,6 +97,23 @@ export interface OverlayOptions {
   readonly maxPendingRequests?: number;
   readonly maxHops?: number;
   readonly routeAttempts?: number;
+  readonly maxRelayClients?: number;
+  readonly relayMinUptimeMs?: number;
+  readonly relayKeepaliveMs?: number;
+  readonly relayClientTimeoutMs?: number;
+  readonly relayRecordTtlMs?: number;
+  readonly maxRelayRoutes?: number;
+  /**
+   * This node sits behind a NAT-like filter and cannot be reached unasked: it stays out of other nodes'
+   * tables (read-only), attaches to a relay and publishes a "reach me via R" record. Change it later with
+   * `setFiltered`. Default false.
+   */
+  readonly filtered?: boolean;
+  /**
+   * Shares contact ids and addresses with the other nodes given the same interner (a `SharedInterner`):
+   * for simulations of thousands of nodes in one process. Default: each node keeps its own.
+   */
+  readonly interner?: ContactInterner;
   /** Prefer lower-RTT contacts among equally good ones (proximity routing). Default true. */
   readonly proximity?: boolean;
 }

@@ -3,7 +3,8 @@
 // newcomer only after the least-recently-seen contact fails a ping.
 import { commonPrefix, compareDistance, distancePrefix } from './distance.ts';
 import { ID_BITS, sameId, type NodeId } from './id.ts';
-import { newLink, type Contact } from './link.ts';
+import { NO_INTERNING, type ContactInterner } from './intern.ts';
+import { TableContact, type Contact } from './link.ts';
 
 /** What `seen` did with a contact. */
 export type SeenOutcome =
@@ -14,7 +15,7 @@ export type SeenOutcome =
 /** The k-buckets of one node. Bounded: at most k per bucket and `maxContacts` in all. */
 export class RoutingTable {
   /** Each bucket in least-recently-seen-first order. */
-  private readonly buckets: Contact[][] = Array.from({ length: ID_BITS }, () => []);
+  private readonly buckets: TableContact[][] = Array.from({ length: ID_BITS }, () => []);
   private readonly lastLookup = new Float64Array(ID_BITS);
   private count = 0;
 
@@ -22,6 +23,8 @@ export class RoutingTable {
     readonly self: NodeId,
     readonly k: number,
     readonly maxContacts: number,
+    /** Shares id and address objects with other tables in the process (simulations); default: none. */
+    private readonly interner: ContactInterner = NO_INTERNING,
   ) {}
 
   /** Contacts in the table. */
@@ -57,16 +60,13 @@ export class RoutingTable {
         c.lastSeen = now;
         c.failures = 0;
         // A peer that rebinds keeps its id: the newest address is the one that works.
-        if (c.address !== address) {
-          const moved: Contact = { ...c, address, link: newLink() };
-          bucket[bucket.length - 1] = moved;
-        }
+        if (c.address !== address) bucket[bucket.length - 1] = new TableContact(c.id, this.interner.address(address), now, c.since);
         return { kind: 'updated' };
       }
     }
     if (bucket.length < this.k) {
       if (this.count >= this.maxContacts) return { kind: 'capped' };
-      bucket.push({ id, address, lastSeen: now, failures: 0, link: newLink() });
+      bucket.push(new TableContact(this.interner.id(id), this.interner.address(address), now));
       this.count++;
       return { kind: 'added' };
     }
@@ -76,11 +76,12 @@ export class RoutingTable {
   /** The old contact answered its ping: it stays, now most recently seen. */
   keep(oldest: Contact, now: number): void {
     const bucket = this.buckets[this.bucketOf(oldest.id)]!;
-    const i = bucket.indexOf(oldest);
+    const i = bucket.indexOf(oldest as TableContact);
     if (i < 0) return;
+    const c = bucket[i]!;
     bucket.splice(i, 1);
-    bucket.push(oldest);
-    oldest.lastSeen = now;
+    bucket.push(c);
+    c.lastSeen = now;
   }
 
   /** The old contact failed its ping: it goes, and the newcomer takes its place (if there is room then). */
@@ -123,8 +124,8 @@ export class RoutingTable {
     return out;
   }
 
-  /** Every contact, bucket by bucket (a copy). */
-  contacts(): Contact[] {
+  /** Every contact, bucket by bucket (a copy), with when it was first heard from. */
+  contacts(): (Contact & { readonly since: number })[] {
     return this.buckets.flat();
   }
 

@@ -124,6 +124,22 @@ test('corruption flips one bit of the delivered copy and is counted', () => {
   assert.equal(net.counters().corrupted, 1);
 });
 
+test('host pairs past maxLinks share the overflow link but keep their own latency from the topology', () => {
+  const topo = internet({ sites: 8, seed: 4 });
+  const net = new SimNetwork({ topology: topo, maxLinks: 2 });
+  const hosts = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+  for (const a of hosts) {
+    for (const b of hosts) {
+      if (a !== b) assert.ok(Math.abs(net.pathLatency(a, b) - topo.latency(a, b)) < 1e-9, `${a} → ${b}`);
+    }
+  }
+  const x = net.bind('udp://10.0.0.3:1');
+  const y = net.bind('udp://10.0.0.4:1');
+  void x.send(new Uint8Array(1), y.address);
+  net.clock.runAll();
+  assert.ok(Math.abs(net.clock.now() - topo.latency('10.0.0.3', '10.0.0.4')) < 1e-9);
+});
+
 test('the internet topology gives host→site + backbone + site→host; a full mesh is symmetric', () => {
   const topo = internet({ sites: 4, siteOf: (h) => Number(h.split('.')[1]), seed: 9 });
   const net = new SimNetwork({ topology: topo });

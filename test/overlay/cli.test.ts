@@ -34,3 +34,13 @@ test('courier overlay sim prints the figures of a small simulated overlay', asyn
   assert.match(c.out(), /route stretch p50/);
   await assert.rejects(overlayCommand.run(['sim', '--loss', '2'], captureIO().io), /--loss/);
 });
+
+test('courier overlay sim --filtered puts a share of the nodes behind filters and measures reaching them through relays', async () => {
+  const c = captureIO();
+  assert.equal(await overlayCommand.run(['sim', '--nodes', '60', '--lookups', '20', '--filtered', '0.3'], c.io), 0);
+  assert.match(c.out(), /^60 nodes, no churn, 0% loss, 30% filtered, seed 1/);
+  const reach = /reach filtered node success\s+([\d.]+)/.exec(c.out());
+  assert.ok(reach, c.out());
+  assert.ok(Number(reach[1]) > 50, `most reaches succeed on a lossless network: ${reach[1]}`);
+  await assert.rejects(overlayCommand.run(['sim', '--filtered', '1'], captureIO().io), /--filtered/);
+});

@@ -16,11 +16,14 @@ function pair(options = {}) {
 
 const wire = wireCodec(8192);
 const valid: WireMessage[] = [
-  { version: WIRE_VERSION, tx: 1, sender: new Uint8Array(20).fill(1), body: { case: 'ping', value: 0 } },
-  { version: WIRE_VERSION, tx: 2, sender: new Uint8Array(20).fill(2), body: { case: 'findNode', value: new Uint8Array(20).fill(9) } },
-  { version: WIRE_VERSION, tx: 3, sender: new Uint8Array(20).fill(3), body: { case: 'store', value: { key: new Uint8Array(20), value: new Uint8Array([1, 2, 3]), ttlMs: 1000 } } },
-  { version: WIRE_VERSION, tx: 4, sender: new Uint8Array(20).fill(4), body: { case: 'route', value: { key: new Uint8Array(20), origin: 'udp://10.0.0.2:4000', hops: 0, record: true, path: [], payload: new Uint8Array(4) } } },
-  { version: WIRE_VERSION, tx: 5, sender: new Uint8Array(20).fill(5), body: { case: 'nodes', value: [{ id: new Uint8Array(20), address: 'udp://10.0.0.9:1' }] } },
+  { version: WIRE_VERSION, flags: 0, tx: 1, sender: new Uint8Array(20).fill(1), body: { case: 'ping', value: 0 } },
+  { version: WIRE_VERSION, flags: 0, tx: 2, sender: new Uint8Array(20).fill(2), body: { case: 'findNode', value: new Uint8Array(20).fill(9) } },
+  { version: WIRE_VERSION, flags: 0, tx: 3, sender: new Uint8Array(20).fill(3), body: { case: 'store', value: { key: new Uint8Array(20), value: new Uint8Array([1, 2, 3]), ttlMs: 1000 } } },
+  { version: WIRE_VERSION, flags: 0, tx: 4, sender: new Uint8Array(20).fill(4), body: { case: 'route', value: { key: new Uint8Array(20), origin: 'udp://10.0.0.2:4000', hops: 0, record: true, path: [], payload: new Uint8Array(4) } } },
+  { version: WIRE_VERSION, flags: 0, tx: 5, sender: new Uint8Array(20).fill(5), body: { case: 'nodes', value: [{ id: new Uint8Array(20), address: 'udp://10.0.0.9:1' }] } },
+  { version: WIRE_VERSION, flags: 1, tx: 6, sender: new Uint8Array(20).fill(6), body: { case: 'relayRequest', value: 0 } },
+  { version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(7), body: { case: 'relay', value: { to: 'udp://10.0.0.9:1', via: '', inner: new Uint8Array(30) } } },
+  { version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(8), body: { case: 'relayed', value: { from: 'udp://10.0.0.9:1', via: '', inner: new Uint8Array(30) } } },
 ];
 
 test('fuzzed and mutated datagrams are dropped and counted, never thrown; the node still answers afterwards', async () => {
@@ -47,7 +50,7 @@ test('fuzzed and mutated datagrams are dropped and counted, never thrown; the no
   assert.equal(s.datagramsReceived, sent);
   // Every datagram was either malformed, an unexpected reply, or a well-formed request that was served.
   assert.ok(s.malformed > 0);
-  assert.ok(s.malformed + s.unexpectedReplies + s.requestsServed + s.delivered + s.routed + s.rateLimited >= sent - 5);
+  assert.ok(s.malformed + s.unexpectedReplies + s.requestsServed + s.delivered + s.routed + s.rateLimited + s.relayRefused >= sent - 5);
   const probe = new OverlayNode(net.bind('udp://10.0.0.3:4000'), { clock: net.clock, random: new Prng(3) });
   let rtt: number | undefined;
   probe.pingWith(node.address, (r) => (rtt = r));
@@ -62,7 +65,7 @@ test('a reply is accepted only from the address the request went to, with its tr
   node.pingWith(raw.address.host ? 'udp://10.0.0.2:4000' : '', (r) => (answer = r));
   net.clock.advance(5);
   const req = wire.decode(raw.tryReceive()!.data);
-  const pong = (tx: number) => wire.encode({ version: WIRE_VERSION, tx, sender: randomId(new Prng(4)), body: { case: 'pong', value: 0 } });
+  const pong = (tx: number) => wire.encode({ version: WIRE_VERSION, flags: 0, tx, sender: randomId(new Prng(4)), body: { case: 'pong', value: 0 } });
   await liar.send(pong(req.tx), node.address); // right id, wrong address
   await raw.send(pong(req.tx + 1), node.address); // right address, wrong id
   net.clock.advance(5);
@@ -94,7 +97,7 @@ test('stored values per node and per key are bounded; a refused store says so', 
   const { net, node, raw } = pair({ maxStoredValues: 3, maxValuesPerKey: 2, maxRequestsPerSourcePerSecond: 1e9 });
   const key = new Uint8Array(20).fill(7);
   const store = (tx: number, k: Uint8Array, v: number) =>
-    wire.encode({ version: WIRE_VERSION, tx, sender: new Uint8Array(20).fill(1), body: { case: 'store', value: { key: k, value: new Uint8Array([v]), ttlMs: 60_000 } } });
+    wire.encode({ version: WIRE_VERSION, flags: 0, tx, sender: new Uint8Array(20).fill(1), body: { case: 'store', value: { key: k, value: new Uint8Array([v]), ttlMs: 60_000 } } });
   for (let v = 0; v < 3; v++) await raw.send(store(v, key, v), node.address);
   for (let v = 3; v < 6; v++) await raw.send(store(v, new Uint8Array(20).fill(v), v), node.address);
   net.clock.advance(10);
@@ -111,7 +114,7 @@ test('stored values per node and per key are bounded; a refused store says so', 
 test('an application hook that throws is counted and does not stop the node', async () => {
   const { net, node, raw } = pair();
   node.app = { receive: () => { throw new Error('app bug'); } };
-  await raw.send(wire.encode({ version: WIRE_VERSION, tx: 0, sender: new Uint8Array(20).fill(8), body: { case: 'direct', value: new Uint8Array([1]) } }), node.address);
+  await raw.send(wire.encode({ version: WIRE_VERSION, flags: 0, tx: 0, sender: new Uint8Array(20).fill(8), body: { case: 'direct', value: new Uint8Array([1]) } }), node.address);
   await raw.send(wire.encode(valid[0]!), node.address);
   net.clock.advance(10);
   assert.equal(node.stats().appErrors, 1);

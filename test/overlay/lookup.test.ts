@@ -106,3 +106,43 @@ test('a simulated run is deterministic for a seed', () => {
   };
   assert.equal(run(), run());
 });
+
+test('a lookup asks a silent node three times before giving up on it, and reports it as unanswered', async () => {
+  const { runLookup } = await import('../../src/overlay/lookup.ts');
+  const { TableContact } = await import('../../src/overlay/link.ts');
+  const r = new Prng(8);
+  const target = randomId(r);
+  const nodes = Array.from({ length: 6 }, (_, i) => new TableContact(randomId(r), `udp://10.0.0.${i + 1}:1`, 0));
+  const lossy = nodes[0]!; // answers only its third request
+  const dead = nodes[1]!; // never answers
+  const asked = new Map<string, number>();
+  const pending: (() => void)[] = [];
+  let result: import('../../src/overlay/lookup.ts').LookupResult | undefined;
+  runLookup(
+    {
+      self: randomId(r),
+      k: 20,
+      alpha: 3,
+      proximity: false,
+      now: () => 0,
+      seeds: () => nodes,
+      rttOf: () => undefined,
+      request: (to, _body, done) => {
+        const n = (asked.get(to.address) ?? 0) + 1;
+        asked.set(to.address, n);
+        const silent = to.address === dead.address || (to.address === lossy.address && n < 3);
+        pending.push(() => done(silent ? undefined : { case: 'nodes', value: [] }));
+      },
+    },
+    target,
+    false,
+    (x) => (result = x),
+  );
+  while (pending.length > 0 && result === undefined) pending.shift()!();
+  assert.ok(result);
+  assert.equal(asked.get(lossy.address), 3);
+  assert.equal(asked.get(dead.address), 3);
+  assert.ok(result.closest.some((c) => sameId(c.id, lossy.id)), 'the node that answered the third time is in the result');
+  assert.deepEqual(result.unanswered.map((c) => c.address), [dead.address]);
+  assert.equal(result.timeouts, 5);
+});

@@ -8,7 +8,7 @@ import { parseDuration, parseFlags, UsageError, type Command, type CommandIO } f
 const help = `Usage: courier overlay start [--listen udp://HOST:PORT] [--bootstrap udp://HOST:PORT ...] [--every 10s] [--mainline]
        courier overlay put KEY VALUE --bootstrap udp://HOST:PORT
        courier overlay get KEY --bootstrap udp://HOST:PORT
-       courier overlay sim [--nodes N] [--churn MEDIAN] [--loss P] [--lookups N] [--seed S]
+       courier overlay sim [--nodes N] [--churn MEDIAN] [--loss P] [--filtered SHARE] [--lookups N] [--seed S]
 
 start  runs a Kademlia overlay node on UDP, joins through the bootstrap nodes, and prints its id, then its
        routing table size, lookups served and drops every --every, until interrupted. With --mainline,
@@ -17,7 +17,8 @@ put    joins through a running node with a short-lived node of its own, stores V
        with SHA-1) on the 20 closest nodes, prints how many stored it, and leaves.
 get    the same, looking KEY up; prints each value found (exit code 1 when none).
 sim    builds an overlay of N nodes on the simulated two-level internet and prints lookup success, hops,
-       latency, messages, routing stretch and get success after 20% of the nodes fail at once.
+       latency, messages, routing stretch and get success after 20% of the nodes fail at once; with
+       --filtered, also how often a node reaches a filtered node through its relay.
 
 Options:
   --listen A        start: the address to bind (default udp://127.0.0.1:0)
@@ -27,6 +28,7 @@ Options:
   --nodes N         sim: nodes (default 1000)
   --churn MEDIAN    sim: exponential sessions with this median, e.g. 30m (default: no churn)
   --loss P          sim: probability each datagram is lost, 0..1 (default 0)
+  --filtered SHARE  sim: share of nodes behind a NAT-like filter, reached through relays, 0..1 (default 0)
   --lookups N       sim: lookups and routed messages measured (default 1000)
   --seed S          sim: the seed; the same seed gives the same figures (default 1)
 
@@ -36,7 +38,8 @@ Examples:
   courier overlay start --bootstrap udp://127.0.0.1:6881 --mainline
   courier overlay put colour blue --bootstrap udp://127.0.0.1:7000
   courier overlay get colour --bootstrap udp://127.0.0.1:7000
-  courier overlay sim --nodes 1000 --churn 30m --loss 0.05`;
+  courier overlay sim --nodes 1000 --churn 30m --loss 0.05
+  courier overlay sim --nodes 1000 --filtered 0.3`;
 
 export const overlayCommand: Command = {
   name: 'overlay',
@@ -100,17 +103,18 @@ function number(text: string | undefined, flag: string, fallback: number, min: n
 }
 
 async function sim(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseFlags(argv, { nodes: { type: 'string' }, churn: { type: 'string' }, loss: { type: 'string' }, lookups: { type: 'string' }, seed: { type: 'string' } });
+  const { values } = parseFlags(argv, { nodes: { type: 'string' }, churn: { type: 'string' }, loss: { type: 'string' }, lookups: { type: 'string' }, seed: { type: 'string' }, filtered: { type: 'string' } });
   const nodes = number(values.nodes, '--nodes', 1000, 2, 100_000);
   const loss = number(values.loss, '--loss', 0, 0, 0.9);
   const lookups = number(values.lookups, '--lookups', 1000, 1, 1_000_000);
   const seed = number(values.seed, '--seed', 1, 0, 0xffffffff);
+  const filtered = number(values.filtered, '--filtered', 0, 0, 0.9);
   const medianSessionMs = values.churn === undefined ? undefined : parseDuration(values.churn, '--churn');
-  const r = runOverlaySim({ nodes, loss, lookups, seed, medianSessionMs, progress: (line) => io.stderr.write(`· ${line}\n`) });
+  const r = await runOverlaySim({ nodes, loss, lookups, seed, medianSessionMs, filtered, progress: (line) => io.stderr.write(`· ${line}\n`) });
   const rows = simFigures(r).map((f) => [f.metric, Number.isInteger(f.value) ? String(f.value) : f.value.toFixed(2), f.unit]);
   const w0 = Math.max(...rows.map((r) => r[0]!.length));
   const w1 = Math.max(...rows.map((r) => r[1]!.length));
-  io.stdout.write(`${nodes} nodes, ${medianSessionMs ? `churn (median session ${values.churn})` : 'no churn'}, ${loss * 100}% loss, seed ${seed}\n`);
+  io.stdout.write(`${nodes} nodes, ${medianSessionMs ? `churn (median session ${values.churn})` : 'no churn'}, ${loss * 100}% loss${filtered ? `, ${filtered * 100}% filtered` : ''}, seed ${seed}\n`);
   for (const [m, v, u] of rows) io.stdout.write(`  ${m!.padEnd(w0)}  ${v!.padStart(w1)} ${u}\n`);
   io.stdout.write(`  (${r.joins} joins, ${r.departures} departures, ${r.datagrams} datagrams, ${(r.simulatedMs / 60_000).toFixed(1)} simulated minutes)\n`);
   return 0;

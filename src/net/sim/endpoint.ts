@@ -6,10 +6,14 @@ import { iterateQueue, type MessageQueue } from '../queue.ts';
 import { SEQUENCE_HEADER_BYTES, writeSequenceHeader, type SenderStats } from '../sequencing.ts';
 import { MAX_UDP_PAYLOAD } from '../udp.ts';
 import type { WaitOptions } from '../wait.ts';
+import { NatFilter, type NatFilterOptions } from './nat-filter.ts';
 import type { SimNetwork, SimReceiver } from './network.ts';
 
-/** Options of a simulated datagram endpoint: those of a real UDP endpoint that mean something without a kernel. */
-export type SimDatagramOptions = InboxOptions;
+/** Options of a simulated datagram endpoint: those of a real UDP endpoint that mean something without a kernel, and a NAT-like filter. */
+export interface SimDatagramOptions extends InboxOptions {
+  /** Put the endpoint behind a NAT-like filter that drops unsolicited datagrams (see NatFilter). Default: none. */
+  readonly filter?: NatFilterOptions;
+}
 
 const RESOLVED = Promise.resolve();
 
@@ -27,6 +31,8 @@ export class SimDatagramEndpoint implements DatagramEndpoint, SimReceiver {
   private readonly inbox: DatagramInbox<number>;
   private readonly queue: MessageQueue<Datagram>;
   private closed = false;
+  private natFilter: NatFilter | undefined;
+  private filteredCount = 0;
 
   /** Use `network.bind(address, options)`. */
   constructor(
@@ -44,6 +50,30 @@ export class SimDatagramEndpoint implements DatagramEndpoint, SimReceiver {
     this.id = id;
     this.address = address;
     this.text = formatAddress(address);
+    if (options.filter) this.natFilter = new NatFilter(options.filter);
+  }
+
+  /** Puts the endpoint behind a NAT-like filter (forgetting any earlier one's state), or removes it with undefined. */
+  setFilter(options: NatFilterOptions | undefined): void {
+    this.natFilter = options ? new NatFilter(options) : undefined;
+  }
+
+  /** Whether the endpoint is behind a filter now. */
+  get filtered(): boolean {
+    return this.natFilter !== undefined;
+  }
+
+  /** Datagrams its filter dropped (the network counts them as lost, unreachable). */
+  get filteredDatagrams(): number {
+    return this.filteredCount;
+  }
+
+  /** Called by the network before delivering: false when the filter drops a datagram from endpoint `fromId`. */
+  admits(fromId: number): boolean {
+    const f = this.natFilter;
+    if (f === undefined || f.admits(fromId, this.network.clock.now())) return true;
+    this.filteredCount++;
+    return false;
   }
 
   get readable(): boolean {
@@ -80,6 +110,7 @@ export class SimDatagramEndpoint implements DatagramEndpoint, SimReceiver {
     }
     this.inbox.counters.sent++;
     this.inbox.counters.bytesSent += size;
+    if (this.natFilter !== undefined && dst >= 0) this.natFilter.noteSent(dst, this.network.clock.now());
     this.network.transmit(this.id, dst, payload, dstText);
     return RESOLVED;
   }

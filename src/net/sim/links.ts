@@ -9,11 +9,14 @@ export const OVERFLOW_LINK = 0;
 
 // Host ids are below 2^21, so a pair of them makes one exact number key.
 const HOST_SPAN = 2_097_152;
+/** Slots of the overflow link's latency cache (a power of two; 1 MB in all). */
+const PAIR_CACHE = 1 << 16;
 
 /**
  * The links of a simulated network, one per ordered host pair, created on first use: each with its model
  * (its own or the default), its base latency from the topology, when its transmitter is next free, and a
- * block of counters. At most `maxLinks`; further pairs share the overflow link.
+ * block of counters. At most `maxLinks`; further pairs share the overflow link (its counters and the
+ * default model, but each pair's own latency from the topology).
  */
 export class LinkTable {
   /** Counters, COUNTERS numbers per link (see counters.ts). Replaced when it grows: read it afresh. */
@@ -26,6 +29,9 @@ export class LinkTable {
   private busy = new Float64Array(1024);
   private count = 0;
   private readonly overrides = new Map<number, ResolvedLinkModel>();
+  // Made on the first overflow (most networks never have one).
+  private pairKey: Float64Array | undefined;
+  private pairLatency = new Float64Array(0);
 
   constructor(
     model: LinkModel,
@@ -83,17 +89,38 @@ export class LinkTable {
     return this.models[l]!;
   }
 
-  /** A one-way latency for the next message on link `l`, ms (drawn when the model gives a range). */
-  sampleLatency(l: number): number {
+  /**
+   * A one-way latency for the next message on link `l` from host `a` to host `b`, ms (drawn when the model
+   * gives a range). The hosts matter only on the overflow link, which carries many pairs.
+   */
+  sampleLatency(l: number, a: number, b: number): number {
     const m = this.models[l]!;
-    if (m.latencyMin !== m.latencyMin) return this.base[l]!; // NaN: the topology's
+    if (m.latencyMin !== m.latencyMin) return this.baseOf(l, a, b); // NaN: the topology's
     return m.latencyMin === m.latencyMax ? m.latencyMin : m.latencyMin + (m.latencyMax - m.latencyMin) * this.random.next();
   }
 
-  /** The latency of link `l` without jitter, ms. */
-  pathLatency(l: number): number {
+  /** The latency of link `l` from host `a` to host `b` without jitter, ms. */
+  pathLatency(l: number, a: number, b: number): number {
     const m = this.models[l]!;
-    return m.latencyMin !== m.latencyMin ? this.base[l]! : (m.latencyMin + m.latencyMax) / 2;
+    return m.latencyMin !== m.latencyMin ? this.baseOf(l, a, b) : (m.latencyMin + m.latencyMax) / 2;
+  }
+
+  // A pair's own link keeps the topology's latency from when it was created; pairs past `maxLinks` share
+  // the overflow link's counters and model but still travel their own path: ask the topology each time.
+  // A direct-mapped cache in front of the topology (which hashes both names), for the pairs sent on most.
+  private baseOf(l: number, a: number, b: number): number {
+    if (l !== OVERFLOW_LINK || a < 0 || !this.topology) return this.base[l]!;
+    const key = a * HOST_SPAN + b;
+    if (this.pairKey === undefined) {
+      this.pairKey = new Float64Array(PAIR_CACHE).fill(-1);
+      this.pairLatency = new Float64Array(PAIR_CACHE);
+    }
+    const slot = ((a * 0x9e3779b1) ^ (b * 0x85ebca6b)) & (PAIR_CACHE - 1);
+    if (this.pairKey[slot] === key) return this.pairLatency[slot]!;
+    const latency = this.topology.latency(this.nameOf(a), this.nameOf(b));
+    this.pairKey[slot] = key;
+    this.pairLatency[slot] = latency;
+    return latency;
   }
 
   /**

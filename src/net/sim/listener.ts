@@ -144,8 +144,8 @@ export function simConnect(network: SimNetwork, address: AddressLike, options: S
             if (withdrawn) return;
             resolved = true;
             settler.resolve(client!);
-          }, network.links.sampleLatency(back));
-        }, network.links.sampleLatency(there));
+          }, network.links.sampleLatency(back, b, a));
+        }, network.links.sampleLatency(there, a, b));
       };
       syn();
       return () => {

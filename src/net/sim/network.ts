@@ -29,9 +29,9 @@ export interface SimNetworkOptions {
   readonly topology?: Topology;
   /** Endpoints bound over the network's life; binding more throws ERR_INVALID_ARGUMENT. Default 2^22. */
   readonly maxEndpoints?: number;
-  /** Host pairs with their own counters and queue; traffic between further pairs shares one overflow link. Default 2^20. */
+  /** Host pairs with their own counters and queue; traffic between further pairs shares one overflow link (each pair keeps its topology latency). Default 2^20. */
   readonly maxLinks?: number;
-  /** Sender→receiver flows whose order is tracked (for `reordered`); further flows are not. Default 2^22. */
+  /** Sender→receiver flows whose order is tracked (for `reordered`); further flows are not (0: none, and no memory per flow). Default 2^22. */
   readonly maxFlows?: number;
   /** Datagrams in flight at once; one more is dropped and counted as overflowed. Default 2^22. */
   readonly maxInFlight?: number;
@@ -216,7 +216,9 @@ export class SimNetwork implements TimerTarget {
 
   /** The latency of the direct path between two hosts without jitter, ms: for measuring an overlay's stretch. */
   pathLatency(from: AddressLike, to: AddressLike): number {
-    return this.links.pathLatency(this.links.id(this.hostId(from), this.hostId(to)));
+    const a = this.hostId(from);
+    const b = this.hostId(to);
+    return this.links.pathLatency(this.links.id(a, b), a, b);
   }
 
   // ---- partitions ----
@@ -292,7 +294,7 @@ export class SimNetwork implements TimerTarget {
       departs = this.links.serialise(l, bytes);
       if (departs < 0) return this.drop(l, src, dst, OVERFLOWED, index, bytes);
     }
-    let delay = departs - this.clock.now() + this.links.sampleLatency(l);
+    let delay = departs - this.clock.now() + this.links.sampleLatency(l, srcHost, dstHost);
     if (m.reorder > 0 && this.random.next() < m.reorder) delay += m.reorderDelay;
     let flags = 0;
     if (m.corrupt > 0 && this.random.next() < m.corrupt) flags |= FLAG_CORRUPT;
@@ -329,6 +331,8 @@ export class SimNetwork implements TimerTarget {
     const reg = this.registry;
     const receiver = reg.receiver[dst];
     if (!receiver) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
+    // A NAT-like filter drops what nobody behind it asked for: to the sender it looks like an unbound port.
+    if (receiver.admits !== undefined && !receiver.admits(src)) return this.drop(l, src, dst, UNREACHABLE, index, bytes);
     if (this.partitions.length > 0 && this.separated(reg.host[src]!, reg.host[dst]!)) return this.drop(l, src, dst, PARTITIONED, index, bytes);
     const lb = l * STRIDE;
     const sb = src * 2 * STRIDE;
@@ -420,6 +424,7 @@ export class SimNetwork implements TimerTarget {
   }
 
   private flow(src: number, dst: number): number {
+    if (this.maxFlows === 0) return -1;
     let flows = this.epFlows[src];
     if (flows === undefined) this.epFlows[src] = flows = new Map<number, number>();
     let f = flows.get(dst);

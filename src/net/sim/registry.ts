@@ -6,6 +6,8 @@ import { ensureInt32 } from './counters.ts';
 export interface SimReceiver {
   /** Called at the virtual time a datagram arrives. `data` is the receiver's own copy. */
   arrive(data: Uint8Array, fromId: number, from: InetAddress): void;
+  /** When present: false drops a datagram from endpoint `fromId` before it arrives (a NAT-like filter). */
+  admits?(fromId: number): boolean;
 }
 
 /** Most hosts a network holds: host ids fit 21 bits, so a pair of them is one exact number. */

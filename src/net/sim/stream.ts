@@ -212,7 +212,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     this.localClosed = true;
     this.fail(new ClosedError('stream destroyed locally', { peer: this.peerText }));
     // The reset overtakes whatever is queued, as a TCP RST does.
-    if (wasOpen) this.network.clock.post(this.peer, -1, this.network.links.sampleLatency(this.link));
+    if (wasOpen) this.network.clock.post(this.peer, -1, this.network.links.sampleLatency(this.link, this.localHost, this.remoteHost));
     this.release();
   }
 
@@ -272,7 +272,7 @@ export class SimMessageStream implements MessageStream, TimerTarget {
     const now = net.clock.now();
     let departs = net.links.serialise(this.link, bytes);
     if (departs < 0) departs = now; // a stream's bytes wait in its own buffer, bounded by the high-water mark
-    let at = departs + net.links.sampleLatency(this.link);
+    let at = departs + net.links.sampleLatency(this.link, this.localHost, this.remoteHost);
     if (at < this.lastArrival) at = this.lastArrival; // a stream delivers in order whatever the jitter
     this.lastArrival = at;
     this.outbound.push({ kind, body, count, at });
