@@ -8,7 +8,8 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { realClock, type Clock } from '../../net/clock.ts';
 import { Prng } from '../../net/prng.ts';
 import { compareDistance } from '../../overlay/distance.ts';
-import { idHex, type NodeId } from '../../overlay/id.ts';
+import { idHex, sameId, type NodeId } from '../../overlay/id.ts';
+import type { Contact } from '../../overlay/link.ts';
 import type { OverlayNode, RouteContext } from '../../overlay/node.ts';
 import { AlmEvents, type AlmEventType } from './events.ts';
 import { attachHooks } from './hooks.ts';
@@ -327,7 +328,13 @@ export class AlmRouter {
         s.rptPrunes.delete(addr);
       } else {
         rptListed.add(s.hex);
-        if (!s.rptPrunes.has(addr)) this.emit('prune-rpt', g, s.source.address, addr);
+        if (!s.rptPrunes.has(addr)) {
+          if (s.rptPrunes.size >= this.limits.maxOifs) {
+            this.counters.refused++;
+            continue;
+          }
+          this.emit('prune-rpt', g, s.source.address, addr);
+        }
         s.rptPrunes.set(addr, expires);
       }
     }
@@ -622,6 +629,8 @@ export class AlmRouter {
 
   private neighborDead(n: Neighbor): void {
     if (this.isSuspect(n.address)) return;
+    // Bounded like the neighbour tables: past it the suspicion held longest is forgotten first.
+    if (this.suspects.size >= this.limits.maxOifs) this.suspects.delete(this.suspects.keys().next().value!);
     this.suspects.set(n.address, this.clock.now() + this.limits.suspectMs);
     for (const g of this.groups.values()) {
       let uses = g.wc.upstream?.address === n.address;
@@ -651,16 +660,23 @@ export class AlmRouter {
 
   /**
    * The upstream neighbour toward `key` (the reverse path): keep `current` while it is alive, in the table
-   * and closer to the key than this node (a tree that changes only when it must); else the best closer
-   * contact (closest tier, lowest RTT), skipping neighbours taken for dead. Undefined: this node is the root.
+   * and closer to the key than this node (a tree that changes only when it must). Otherwise the key's own
+   * node if it is a contact, else, among the contacts closer to the key, the one with the lowest measured
+   * RTT (proximity neighbour selection, as Pastry and Scribe do: every hop still gets strictly closer to
+   * the key, so joins cannot loop, but each hop is a short one). Skips neighbours taken for dead.
+   * Undefined: no contact is closer, this node is the root.
    */
   private nextToward(key: NodeId, current: Neighbor | undefined): Neighbor | undefined {
     const table = this.node.table;
     if (current && !this.isSuspect(current.address) && table.get(current.id)?.address === current.address && compareDistance(key, current.id, this.id) < 0) return current;
+    let best: Contact | undefined;
     for (const c of table.closest(key, this.node.limits.k, true)) {
-      if (compareDistance(key, c.id, this.id) < 0 && !this.isSuspect(c.address)) return { id: c.id, address: c.address };
+      if (compareDistance(key, c.id, this.id) >= 0 || this.isSuspect(c.address)) continue;
+      if (sameId(c.id, key)) return { id: c.id, address: c.address };
+      // Contacts without a measured RTT come after measured ones, in the table's order (closest tier first).
+      if (!best || (c.link.srtt ?? Number.POSITIVE_INFINITY) < (best.link.srtt ?? Number.POSITIVE_INFINITY)) best = c;
     }
-    return undefined;
+    return best && { id: best.id, address: best.address };
   }
 
   // ---- data ----
