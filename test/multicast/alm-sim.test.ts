@@ -231,24 +231,22 @@ test('a forwarder that fails is routed around by re-joining: receivers below it 
   sim.run(2000);
   const victim = interiorForwarder(sim, [src, rp, ...receivers])!;
   assert.ok(victim, 'a pure forwarder exists');
-  const below = receivers.filter((r) => r.snapshot(GROUP)[0]!.upstream === victim.address || isBelow(sim, r, victim));
+  const below = receivers.filter((r) => isBelow(sim, r, victim));
+  assert.ok(below.length > 0, 'receivers below the failed forwarder');
   sim.kill(victim);
-  const failedAt = sim.net.clock.now();
   // The source streams one packet a second for two refresh periods.
   const rounds = (2 * ALM_DEFAULTS.joinPrunePeriodMs) / 1000;
   sim.stream(src, GROUP, rounds, 1000);
   sim.run(2000);
   assert.ok(eventsOf(sim, 'neighbor-dead', (e) => e.neighbor === victim.address).length >= 1);
-  const alive = receivers.filter((r) => r !== victim);
-  for (const r of alive) {
-    const last = sim.got.get(r.address)!.at(-1);
-    assert.equal(last?.seq, rounds, `${r.address} gets no data after the failure`);
+  // The failure cut the receivers below it off for a while: they miss the first packets after it ...
+  for (const r of below) assert.ok(sim.got.get(r.address)!.length < rounds, `${r.address} was not cut off`);
+  // ... and the repair (within two refresh periods) brought them the rest, the last packet included.
+  for (const r of receivers.filter((x) => x !== victim)) {
+    const seqs = sim.got.get(r.address)!.map((d) => d.seq);
+    assert.equal(seqs.at(-1), rounds, `${r.address} gets no data after the failure`);
+    assert.equal(new Set(seqs).size, seqs.length);
   }
-  for (const r of below) {
-    const first = sim.got.get(r.address)![0]!;
-    assert.ok(first.seq <= rounds, `${r.address} repaired`);
-  }
-  assert.ok(sim.net.clock.now() - failedAt <= 2 * ALM_DEFAULTS.joinPrunePeriodMs + 3000);
 });
 
 test('when the RP fails, the node now responsible for the group key becomes RP and the group carries on', () => {
@@ -289,7 +287,8 @@ test('a static RP named by its overlay id is the root, as a set-top box is told 
 function isBelow(sim: AlmSim, r: AlmEndpoint, via: AlmEndpoint): boolean {
   let at: AlmEndpoint | undefined = r;
   for (let i = 0; i < 32 && at; i++) {
-    const up: string | undefined = at.snapshot(GROUP)[0]?.upstream;
+    const g = at.snapshot(GROUP)[0];
+    const up: string | undefined = g?.sources[0]?.sptBit ? g.sources[0].upstream : g?.upstream;
     if (up === via.address) return true;
     at = sim.alm.find((e) => e.address === up);
   }
