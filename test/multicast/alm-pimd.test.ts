@@ -145,6 +145,13 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
   const warmUpMs = performance.now() - warmStart;
   sender.write({ op: 'send', to: `udp://${GROUP}:${PORT}`, count: PACKETS, intervalMs: INTERVAL_MS });
   const [pa, pb] = await Promise.all([collect(ra, PACKETS, PACKETS * INTERVAL_MS + 8000), collect(rb, PACKETS, PACKETS * INTERVAL_MS + 8000)]);
+  // pimd's switch to the source's tree comes on its spt-threshold poll (every 5 s at the least): if the
+  // counted stream ended before it, warm-up packets go on until the kernel's routes show it (or 15 s).
+  for (let i = 0; i < 60 && !mrouteLog.some((l) => l.startsWith('r2:') && /Iif: tor1/.test(l)); i++) {
+    sender.write({ op: 'send', to: `udp://${GROUP}:${PORT}`, count: 5, intervalMs: 40, start: WARM + warmSent });
+    warmSent += 5;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   clearInterval(watch);
   const pimA = figures(pa.filter((p) => Number(p.seq) < WARM));
   const pimB = figures(pb.filter((p) => Number(p.seq) < WARM));

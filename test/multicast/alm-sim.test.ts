@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { idFromKey } from '../../src/overlay/id.ts';
-import { ALM_DEFAULTS, encodeAlm, groupKey, scaledTimers, type AlmEndpoint, type AlmEvent } from '../../src/multicast/alm/index.ts';
+import { ALM_DEFAULTS, encodeAlm, groupKey, scaledTimers, type AlmEndpoint, type AlmEvent, type GroupSnapshot } from '../../src/multicast/alm/index.ts';
 import { almSim, type AlmSim } from './alm/sim.ts';
 
 const GROUP = 'news';
@@ -287,7 +287,7 @@ test('a static RP named by its overlay id is the root, as a set-top box is told 
 function isBelow(sim: AlmSim, r: AlmEndpoint, via: AlmEndpoint): boolean {
   let at: AlmEndpoint | undefined = r;
   for (let i = 0; i < 32 && at; i++) {
-    const g = at.snapshot(GROUP)[0];
+    const g: GroupSnapshot | undefined = at.snapshot(GROUP)[0];
     const up: string | undefined = g?.sources[0]?.sptBit ? g.sources[0].upstream : g?.upstream;
     if (up === via.address) return true;
     at = sim.alm.find((e) => e.address === up);
