@@ -102,7 +102,7 @@ test('register state: Register-Stop suppresses, a null Register probes after (0.
   r.onRegisterStop(56_000, 0);
   assert.equal(r.state, 'prune', 'a stop during the probe suppresses again');
   assert.equal(r.tick(81_000), 'send-null-register');
-  assert.equal(r.tick(86_000), 'none');
+  assert.equal(r.tick(86_000), 'resume');
   assert.equal(r.state, 'join');
 });
 

@@ -784,6 +784,8 @@ export class AlmRouter {
     for (const [hex, s] of g.sources) {
       if (s.oifs.size || s.rptPrunes.size || s.upstream || s.rptPrunedAt || s.localSwitch || s.kaExpires > now) continue;
       g.sources.delete(hex);
+      // State that lived on data (the keepalive timer) ends with an event; state that lived on joins ended with theirs.
+      if (s.kaExpires > 0) this.emit('expire', g, s.source.address, 'keepalive');
     }
     if (g.wc.oifs.size === 0 && !g.wc.joined && g.sources.size === 0) this.groups.delete(g.name);
   }
@@ -807,7 +809,9 @@ export class AlmRouter {
           s.rptPrunes.delete(a);
           this.emit('expire', g, s.source.address, a);
         }
-        if (s.register?.tick(now) === 'send-null-register' && s.kaExpires > now) {
+        const action = s.register?.tick(now);
+        if (action === 'resume') this.emit('register', g, this.address);
+        if (action === 'send-null-register' && s.kaExpires > now) {
           this.node.route(g.rpKey, encodeAlm({ case: 'register', value: { group: g.name, source: this.self, epoch: 0, seq: 0, isNull: true, payload: new Uint8Array(0) } }));
           this.counters.nullRegistersSent++;
           this.counters.controlSent++;
