@@ -33,12 +33,14 @@ test('on real UDP on loopback: receivers join, the source registers, receivers s
   });
   const events: AlmEvent[] = [];
   for (const a of alm) a.on((e) => events.push(e));
-  const src = alm[0]!;
   const receivers = alm.slice(4, 12);
   for (const r of receivers) await r.join('loopback news');
   // Joins are hop by hop and acknowledged: wait until every receiver's join went upstream or it is the root.
-  await until(() => receivers.every((r) => r.snapshot('loopback news')[0]?.joined));
-  await new Promise((r) => setTimeout(r, 200));
+  // Joins are hop by hop and acknowledged: wait until every receiver's join is installed upstream (or it is the root).
+  const installed = (a: string) => alm.some((x) => x.snapshot('loopback news').some((g) => g.oifs.includes(a) || (g.node === a && g.root)));
+  await until(() => receivers.every((r) => installed(r.address)));
+  // The source is a node that is neither a receiver nor the RP (a source at the RP has nothing to register).
+  const src = alm.find((a) => !receivers.includes(a) && !a.snapshot('loopback news')[0]?.root)!;
   const got = receivers.map((r) => collect(r, 60));
   for (let i = 0; i < 60; i++) {
     await src.send(Buffer.from(`frame ${i}`), 'loopback news');

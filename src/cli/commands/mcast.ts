@@ -12,7 +12,7 @@ const help = `Usage: courier mcast join GROUP:PORT [--source S] [--interface I] 
        courier mcast tree GROUP [--nodes N] [--receivers R] [--policy first-packet|never|BYTES/S] [--direct] [--seed S]
        courier mcast tree GROUP --via udp://HOST:PORT
        courier mcast alm join GROUP --bootstrap udp://HOST:PORT [--listen A] [--count N]
-       courier mcast alm send GROUP [MESSAGE] --bootstrap udp://HOST:PORT [--listen A] [--linger D]
+       courier mcast alm send GROUP [MESSAGE] --bootstrap udp://HOST:PORT [--listen A] [--settle D] [--linger D]
 
 join   joins the group (several processes on one host may join the same group and port) and prints
        each datagram that arrives with its sender; with --source, only that source's (SSM, required
@@ -50,6 +50,7 @@ Options:
   --listen A        alm: the address of this node (default udp://127.0.0.1:0)
   --count N         alm join: exit after N packets
   --linger D        alm send: stay this long after the last send (default 2s)
+  --settle D        alm send: wait this long after joining the overlay before sending (default 1.5s)
 
 Examples:
   courier mcast join 239.1.2.3:5000 --interface lo
@@ -72,7 +73,11 @@ export const mcastCommand: Command = {
     if (sub === 'info') return info(rest, io);
     if (sub === 'tree') return tree(rest, io);
     if (sub === 'alm') return alm(rest, io);
-    throw new UsageError(sub === undefined ? 'expected join, send, info, tree or alm (see courier mcast --help)' : `unknown mcast subcommand '${sub}' (expected join, send, info, tree or alm)`);
+    throw new UsageError(
+      sub === undefined
+        ? 'expected join, send or info (IP multicast), or tree or alm (application-level) (see courier mcast --help)'
+        : `unknown mcast subcommand '${sub}' (expected join, send, info, tree or alm)`,
+    );
   },
 };
 
@@ -282,6 +287,7 @@ async function alm(argv: string[], io: CommandIO): Promise<number> {
     listen: { type: 'string' },
     count: { type: 'string' },
     linger: { type: 'string' },
+    settle: { type: 'string' },
   });
   if (positionals.length < 1 || positionals.length > (sub === 'send' ? 2 : 1)) throw new UsageError(sub === 'send' ? 'expected GROUP [MESSAGE]' : 'expected one GROUP');
   const group = positionals[0]!;
@@ -290,6 +296,7 @@ async function alm(argv: string[], io: CommandIO): Promise<number> {
   const count = values.count === undefined ? Infinity : Number(values.count);
   if (!(count > 0)) throw new UsageError(`--count: expected a positive number, got '${values.count}'`);
   const linger = values.linger === undefined ? 2000 : parseDuration(values.linger, '--linger');
+  const settle = values.settle === undefined ? 1500 : parseDuration(values.settle, '--settle');
   const node = new OverlayNode(await bindUdp(values.listen ?? 'udp://127.0.0.1:0'));
   const endpoint = new AlmEndpoint(node);
   const out = (line: string) => io.stdout.write(line + '\n');
@@ -308,6 +315,9 @@ async function alm(argv: string[], io: CommandIO): Promise<number> {
       }
       return 0;
     }
+    // A node that just joined may have become the one responsible for the group's key (the RP): the old
+    // root moves the shared tree to it at its next tick. Sending before that would reach no one.
+    await new Promise((r) => setTimeout(r, settle));
     const messages: AsyncIterable<string> | Iterable<string> = positionals[1] !== undefined ? [positionals[1]] : stdinLines(io.stdin);
     let sent = 0;
     for await (const text of messages) {
