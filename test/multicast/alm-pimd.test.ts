@@ -123,11 +123,11 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
   await rb.command({ op: 'join', group: GROUP });
   const mrouteLog: string[] = [];
   const watch = setInterval(() => {
-    for (const h of ['r1', 'rp', 'r2']) {
+    for (const h of ['r1', 'rp', 'r2', 'r3']) {
       const line = `${h}: ${mroute(net, h).replace(/\s+/g, ' ')}`;
       if (line.length > h.length + 2 && !mrouteLog.includes(line)) mrouteLog.push(line);
     }
-  }, 200);
+  }, 100);
   t.after(() => clearInterval(watch));
   // pimd's trees take seconds to form (Hellos, then periodic Join/Prune on a 5 s timer): warm-up packets,
   // numbered from WARM, go until both receivers hear the group; the counted stream starts after that.
@@ -155,7 +155,9 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
   clearInterval(watch);
   const pimA = figures(pa.filter((p) => Number(p.seq) < WARM));
   const pimB = figures(pb.filter((p) => Number(p.seq) < WARM));
-  const rpDuring = mrouteLog.filter((l) => l.startsWith('rp:') && l.includes('Iif: pimreg'));
+  // The shared tree: the RP forwarding decapsulated Registers (Iif pimreg), or a receiver's router taking
+  // the group from the RP's side (Iif torp); the RP may switch so fast that only one of them shows.
+  const rpDuring = mrouteLog.filter((l) => (l.startsWith('rp:') && l.includes('Iif: pimreg')) || (/^r[23]:/.test(l) && l.includes('Iif: torp')));
   const r2Direct = mrouteLog.filter((l) => l.startsWith('r2:') && /Iif: tor1/.test(l));
   if (pimA.received.length < PACKETS || pimB.received.length < PACKETS) {
     console.log(`pimd logs:\n${logs.map((x) => `--- ${x.r}\n${x.log().slice(-1500)}`).join('\n')}\nmroute:\n${mrouteLog.join('\n')}`);
@@ -169,7 +171,7 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
       row('pimd', pimA, pimB),
       row('courier ALM', almA, almB),
       `pimd needed ${(warmUpMs / 1000).toFixed(1)} s of warm-up (${warmSent} packets sent, ${warm.a} and ${warm.b} heard) before both receivers were on its shared tree; courier's ALM none (its joins are acknowledged and sent at once)`,
-      `pimd, RPT (rp decapsulating Registers, Iif pimreg) seen ${rpDuring.length ? 'yes' : 'no'}; SPT (r2 taking the group from r1 directly, Iif tor1) seen ${r2Direct.length ? 'yes' : 'no'}`,
+      `pimd, RPT (rp decapsulating Registers with Iif pimreg, or r2/r3 fed from the RP with Iif torp) seen ${rpDuring.length ? 'yes' : 'no'}; SPT (r2 taking the group from r1 directly, Iif tor1) seen ${r2Direct.length ? 'yes' : 'no'}`,
       ...mrouteLog.map((l) => `  ip mroute ${l}`),
       `courier ALM events: ${[...new Set(almEvents.map((e) => `${String(e.type)}@${String(e.node).replace(/^udp:\/\//, '')}`))].join(', ')}`,
     ].join('\n'),
@@ -182,7 +184,7 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
   assert.equal(pimA.received.length, PACKETS, 'pimd: receiver behind r2 missed packets');
   assert.equal(pimB.received.length, PACKETS, 'pimd: receiver behind r3 missed packets');
   // Both show the shared tree, then the source's tree.
-  assert.ok(rpDuring.length > 0, 'pimd: the RP never forwarded decapsulated Registers (ip mroute Iif pimreg)');
+  assert.ok(rpDuring.length > 0, 'pimd: no shared tree seen (ip mroute: the RP with Iif pimreg, or r2/r3 with Iif torp)');
   assert.ok(r2Direct.length > 0, 'pimd: r2 never took the group from r1 directly (ip mroute Iif tor1)');
   assert.ok(seen('register', names.rp) && seen('register-stop', names.rp) && seen('register-stop', names.src));
   assert.ok(seen('spt-switch', names.rcva) && seen('spt-switch', names.rcvb));
