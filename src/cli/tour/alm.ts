@@ -42,7 +42,7 @@ export const almStep: TourStep = {
       const got = boxes.map(async (b) => {
         let n = 0;
         while (n < 30) {
-          await b.receive({ timeout: 3000, signal });
+          await b.receive({ timeout: 5000, signal });
           n++;
         }
       });
@@ -65,9 +65,9 @@ export const almStep: TourStep = {
 };
 
 async function waitFor(done: () => boolean, signal: AbortSignal): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) {
+  for (let i = 0; i < 1000 && !done(); i++) {
     if (signal.aborted) throw new Error('aborted');
     await new Promise((r) => setTimeout(r, 10));
   }
-  if (!done()) throw new Error('the tree did not form in 5 s');
+  if (!done()) throw new Error('the tree did not form in 10 s');
 }
