@@ -21,6 +21,7 @@ export {
   groupKey,
   scaledTimers,
   describePolicy,
+  crawlTree,
   drawTrees,
   runAlmSim,
   type AlmSimOptions,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { idFromKey } from '../../src/overlay/id.ts';
-import { ALM_DEFAULTS, encodeAlm, groupKey, scaledTimers, type AlmEndpoint, type AlmEvent } from '../../src/multicast/alm/index.ts';
+import { ALM_DEFAULTS, encodeAlm, groupKey, scaledTimers, type AlmEndpoint, type AlmEvent, type GroupSnapshot } from '../../src/multicast/alm/index.ts';
 import { almSim, type AlmSim } from './alm/sim.ts';
 
 const GROUP = 'news';
@@ -48,8 +48,8 @@ test('receivers join the shared tree hop by hop; joins stop at the first node al
   for (const r of receivers) assertExactlyOnce(sim, r, 1, 100);
   for (const e of sim.alm.filter((x) => !receivers.includes(x))) assert.equal(sim.got.get(e.address)!.length, 0);
 
-  // A leave prunes the branch: the leaver gets nothing more, and upstream state for it is gone.
-  const leaver = receivers[0]!;
+  // A leave prunes the branch: a leaf that leaves gets nothing more, and upstream state for it is gone.
+  const leaver = receivers.find((r) => r.snapshot(GROUP)[0]!.oifs.every((o) => o === 'local'))!;
   void leaver.leave(GROUP);
   sim.run(1000);
   assert.ok(eventsOf(sim, 'prune', (x) => x.neighbor === leaver.address && x.source === '*').length >= 1 || leaver.snapshot(GROUP)[0]?.oifs.length, 'the leaver pruned itself upstream');
@@ -57,7 +57,7 @@ test('receivers join the shared tree hop by hop; joins stop at the first node al
   sim.stream(sim.alm[3]!, GROUP, 20, 10);
   sim.run(3000);
   assert.equal(sim.got.get(leaver.address)!.length, before);
-  for (const r of receivers.slice(1)) assertExactlyOnce(sim, r, 1, 120);
+  for (const r of receivers.filter((x) => x !== leaver)) assertExactlyOnce(sim, r, 1, 120);
   for (const e of sim.alm) for (const g of e.snapshot(GROUP)) assert.ok(!g.oifs.includes(leaver.address), `${e.address} still forwards to the leaver`);
 });
 
@@ -231,24 +231,22 @@ test('a forwarder that fails is routed around by re-joining: receivers below it 
   sim.run(2000);
   const victim = interiorForwarder(sim, [src, rp, ...receivers])!;
   assert.ok(victim, 'a pure forwarder exists');
-  const below = receivers.filter((r) => r.snapshot(GROUP)[0]!.upstream === victim.address || isBelow(sim, r, victim));
+  const below = receivers.filter((r) => isBelow(sim, r, victim));
+  assert.ok(below.length > 0, 'receivers below the failed forwarder');
   sim.kill(victim);
-  const failedAt = sim.net.clock.now();
   // The source streams one packet a second for two refresh periods.
   const rounds = (2 * ALM_DEFAULTS.joinPrunePeriodMs) / 1000;
   sim.stream(src, GROUP, rounds, 1000);
   sim.run(2000);
   assert.ok(eventsOf(sim, 'neighbor-dead', (e) => e.neighbor === victim.address).length >= 1);
-  const alive = receivers.filter((r) => r !== victim);
-  for (const r of alive) {
-    const last = sim.got.get(r.address)!.at(-1);
-    assert.equal(last?.seq, rounds, `${r.address} gets no data after the failure`);
+  // The failure cut the receivers below it off for a while: they miss the first packets after it ...
+  for (const r of below) assert.ok(sim.got.get(r.address)!.length < rounds, `${r.address} was not cut off`);
+  // ... and the repair (within two refresh periods) brought them the rest, the last packet included.
+  for (const r of receivers.filter((x) => x !== victim)) {
+    const seqs = sim.got.get(r.address)!.map((d) => d.seq);
+    assert.equal(seqs.at(-1), rounds, `${r.address} gets no data after the failure`);
+    assert.equal(new Set(seqs).size, seqs.length);
   }
-  for (const r of below) {
-    const first = sim.got.get(r.address)![0]!;
-    assert.ok(first.seq <= rounds, `${r.address} repaired`);
-  }
-  assert.ok(sim.net.clock.now() - failedAt <= 2 * ALM_DEFAULTS.joinPrunePeriodMs + 3000);
 });
 
 test('when the RP fails, the node now responsible for the group key becomes RP and the group carries on', () => {
@@ -289,7 +287,8 @@ test('a static RP named by its overlay id is the root, as a set-top box is told 
 function isBelow(sim: AlmSim, r: AlmEndpoint, via: AlmEndpoint): boolean {
   let at: AlmEndpoint | undefined = r;
   for (let i = 0; i < 32 && at; i++) {
-    const up: string | undefined = at.snapshot(GROUP)[0]?.upstream;
+    const g: GroupSnapshot | undefined = at.snapshot(GROUP)[0];
+    const up: string | undefined = g?.sources[0]?.sptBit ? g.sources[0].upstream : g?.upstream;
     if (up === via.address) return true;
     at = sim.alm.find((e) => e.address === up);
   }

@@ -26,6 +26,8 @@ const message: fc.Arbitrary<AlmMessage> = fc.oneof(
   fc.record({ group, source, epoch: fc.nat({ max: 0xffffffff }), seq: fc.nat({ max: 0xffffffff }), spt: fc.boolean(), payload: fc.uint8Array({ maxLength: 64 }) }).map((value) => ({ case: 'data' as const, value })),
   fc.record({ group, source, epoch: fc.nat({ max: 0xffffffff }), seq: fc.nat({ max: 0xffffffff }), isNull: fc.boolean(), payload: fc.uint8Array({ maxLength: 64 }) }).map((value) => ({ case: 'register' as const, value })),
   fc.record({ group, source }).map((value) => ({ case: 'registerStop' as const, value })),
+  fc.record({ nonce: fc.nat({ max: 0xffffffff }), group }).map((value) => ({ case: 'stateQuery' as const, value })),
+  fc.record({ nonce: fc.nat({ max: 0xffffffff }), state: fc.string({ maxLength: 200 }) }).map((value) => ({ case: 'stateReply' as const, value })),
 );
 
 test('every ALM message survives encode then decode', () => {
@@ -100,7 +102,7 @@ test('register state: Register-Stop suppresses, a null Register probes after (0.
   r.onRegisterStop(56_000, 0);
   assert.equal(r.state, 'prune', 'a stop during the probe suppresses again');
   assert.equal(r.tick(81_000), 'send-null-register');
-  assert.equal(r.tick(86_000), 'none');
+  assert.equal(r.tick(86_000), 'resume');
   assert.equal(r.state, 'join');
 });
 

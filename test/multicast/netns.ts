@@ -102,6 +102,18 @@ export class Peer {
     return this.events.filter((e) => e.event === 'datagram').map((e) => String(e.text));
   }
 
+  /** Writes a command without waiting for its acknowledgement (for one that runs long, such as a stream). */
+  write(c: Record<string, unknown>): void {
+    this.child.stdin.write(JSON.stringify(c) + '\n');
+  }
+
+  /** Every reported event not yet taken that matches `match`, taken now. */
+  drain(match: (e: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (let i = this.events.length - 1; i >= 0; i--) if (match(this.events[i]!)) out.unshift(...this.events.splice(i, 1));
+    return out;
+  }
+
   stop(): void {
     if (!this.exited) this.child.kill('SIGKILL');
   }
@@ -196,6 +208,35 @@ export class TestNet {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`smcrouted in ${host} did not install ${expect} (routes: ${ip('-n', this.ns(host), 'mroute', 'show').trim()}; output: ${output.trim()})`);
+  }
+
+  /** Starts a process running `script` (a .ts file) in `host` with `arg`, speaking peer.ts's protocol; waits until it is ready. */
+  async spawnIn(host: string, script: string, arg: unknown): Promise<Peer> {
+    const child = spawn('ip', ['netns', 'exec', this.ns(host), process.execPath, '--import', 'tsx', script, JSON.stringify(arg)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const peer = new Peer(host, child);
+    this.processes.push(peer);
+    await peer.next((e) => e.event === 'ready', 15_000, 'the process to start');
+    return peer;
+  }
+
+  /**
+   * Starts pimd in `host` with `config` (pimd.conf syntax), in the foreground, in a mount namespace of its
+   * own with a private /run (pimd keeps its pid file and socket there, which would collide across hosts).
+   * Returns a function giving everything it logged so far.
+   */
+  pimd(host: string, config: string): () => string {
+    const conf = join(this.tmp, `${host}-pimd.conf`);
+    writeFileSync(conf, config);
+    const child = spawn('ip', ['netns', 'exec', this.ns(host), 'unshare', '-m', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec pimd -f -c ${conf} --loglevel=notice --debug=${process.env.PIMD_DEBUG ?? "pim_register,pim_jp"}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    this.processes.push({ stop: () => exited || child.kill('SIGKILL') });
+    return () => output;
   }
 
   /** Packets counted on an interface of a host (received and transmitted). */

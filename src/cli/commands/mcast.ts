@@ -1,13 +1,18 @@
 import { formatAddress } from '../../net/address.ts';
 import { openMulticast, parseGroupAddress, type GroupAddress, type GroupInfo } from '../../multicast/index.ts';
-import { AlmEndpoint, buildOverlay, drawTrees, type SwitchPolicy } from '../../multicast/alm/index.ts';
-import { parseFlags, parseSize, UsageError, type Command, type CommandIO } from '../command.ts';
+import { AlmEndpoint, AlmRouter, buildOverlay, crawlTree, drawTrees, type SwitchPolicy } from '../../multicast/alm/index.ts';
+import { bindUdp } from '../../net/udp.ts';
+import { OverlayNode } from '../../overlay/node.ts';
+import { parseDuration, parseFlags, parseSize, UsageError, type Command, type CommandIO } from '../command.ts';
 import { showPayload, stdinLines } from '../payload.ts';
 
 const help = `Usage: courier mcast join GROUP:PORT [--source S] [--interface I] [--count N] [--buffer BYTES]
        courier mcast send GROUP:PORT [MESSAGE] [--ttl N] [--interface I] [--no-loopback]
        courier mcast info GROUP
        courier mcast tree GROUP [--nodes N] [--receivers R] [--policy first-packet|never|BYTES/S] [--direct] [--seed S]
+       courier mcast tree GROUP --via udp://HOST:PORT
+       courier mcast alm join GROUP --bootstrap udp://HOST:PORT [--listen A] [--count N]
+       courier mcast alm send GROUP [MESSAGE] --bootstrap udp://HOST:PORT [--listen A] [--settle D] [--linger D]
 
 join   joins the group (several processes on one host may join the same group and port) and prints
        each datagram that arrives with its sender; with --source, only that source's (SSM, required
@@ -18,6 +23,12 @@ tree   application-level multicast (no IP multicast routing needed): builds an o
        simulated internet (virtual time), lets R of them join GROUP via its RP (the node responsible for
        the group's key), has one source send for a second, and draws the shared tree (RPT) before the
        first packet and the RPT with its (S,G,rpt) prunes and the source's tree (SPT) after the switch.
+       With --via, draws the live trees of a running overlay instead: asks the node at that address for
+       its state of GROUP, then every neighbour that state names, and so on.
+alm    application-level multicast on a running overlay (courier overlay start, or other alm nodes):
+       join runs a node that joins the overlay and GROUP and prints each packet with its source and
+       sequence number; send runs a node that sends MESSAGE (or each line of standard input) to GROUP,
+       waits --linger for the trees to carry it, and leaves.
 
 GROUP is an IPv4 class-D address (239.1.2.3) or an IPv6 ff00::/8 one ([ff15::1]:5000 with a port).
 
@@ -34,13 +45,22 @@ Options:
                     rate in bytes per second past which they switch
   --direct          tree: (S,G) joins go straight to the source instead of along the overlay's route
   --seed S          tree: the seed; the same seed draws the same trees (default 1)
+  --via A           tree: draw the live trees, starting from the overlay node at A
+  --bootstrap A     alm: a running overlay node to join through
+  --listen A        alm: the address of this node (default udp://127.0.0.1:0)
+  --count N         alm join: exit after N packets
+  --linger D        alm send: stay this long after the last send (default 2s)
+  --settle D        alm send: wait this long after joining the overlay before sending (default 1.5s)
 
 Examples:
   courier mcast join 239.1.2.3:5000 --interface lo
   courier mcast send 239.1.2.3:5000 'hello, group' --interface lo
   courier mcast join 232.1.1.1:5000 --source 192.0.2.10
   courier mcast info 239.255.255.250
-  courier mcast tree 238.1.1.1 --nodes 60 --receivers 10`;
+  courier mcast tree 238.1.1.1 --nodes 60 --receivers 10
+  courier mcast alm join 238.1.1.1 --bootstrap udp://127.0.0.1:7000
+  courier mcast alm send 238.1.1.1 'frame 1' --bootstrap udp://127.0.0.1:7000
+  courier mcast tree 238.1.1.1 --via udp://127.0.0.1:7000`;
 
 export const mcastCommand: Command = {
   name: 'mcast',
@@ -52,7 +72,12 @@ export const mcastCommand: Command = {
     if (sub === 'send') return send(rest, io);
     if (sub === 'info') return info(rest, io);
     if (sub === 'tree') return tree(rest, io);
-    throw new UsageError(sub === undefined ? 'expected join, send, info or tree (see courier mcast --help)' : `unknown mcast subcommand '${sub}' (expected join, send, info or tree)`);
+    if (sub === 'alm') return alm(rest, io);
+    throw new UsageError(
+      sub === undefined
+        ? 'expected join, send or info (IP multicast), or tree or alm (application-level) (see courier mcast --help)'
+        : `unknown mcast subcommand '${sub}' (expected join, send, info, tree or alm)`,
+    );
   },
 };
 
@@ -171,9 +196,11 @@ async function tree(argv: string[], io: CommandIO): Promise<number> {
     policy: { type: 'string' },
     direct: { type: 'boolean' },
     seed: { type: 'string' },
+    via: { type: 'string' },
   });
   if (positionals.length !== 1) throw new UsageError('expected one GROUP (a name or a group address such as 238.1.1.1)');
   const group = positionals[0]!;
+  if (values.via !== undefined) return liveTree(group, values.via, io);
   const count = (text: string | undefined, flag: string, fallback: number, min: number, max: number) => {
     if (text === undefined) return fallback;
     const n = Number(text);
@@ -229,4 +256,79 @@ async function tree(argv: string[], io: CommandIO): Promise<number> {
 
 function host(address: string): string {
   return address.replace(/^udp:\/\//, '').replace(/:\d+$/, '');
+}
+
+async function liveTree(group: string, via: string, io: CommandIO): Promise<number> {
+  // A node of our own to ask from; it need not join the overlay: state queries are direct sends.
+  const node = new OverlayNode(await bindUdp('udp://127.0.0.1:0'));
+  // Loopback or LAN answers come in milliseconds; a node that does not answer in 300 ms twice is left out.
+  const router = new AlmRouter(node, { ackTimeoutMs: 300, joinPruneTries: 2 });
+  try {
+    io.stderr.write(`asking ${via} and the neighbours it names for their state of ${group}\n`);
+    const states = await crawlTree(router, via, group);
+    if (states.length === 0) {
+      io.stderr.write(`courier: no answer from ${via} (is it an overlay node running application-level multicast?)\n`);
+      return 1;
+    }
+    for (const line of drawTrees(group, states)) io.stdout.write(line + '\n');
+    io.stdout.write(`(${states.length} nodes answered)\n`);
+    return 0;
+  } finally {
+    router.close();
+    await node.close();
+  }
+}
+
+async function alm(argv: string[], io: CommandIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'join' && sub !== 'send') throw new UsageError(sub === undefined ? 'expected alm join or alm send' : `unknown alm subcommand '${sub}' (expected join or send)`);
+  const { values, positionals } = parseFlags(rest, {
+    bootstrap: { type: 'string', multiple: true },
+    listen: { type: 'string' },
+    count: { type: 'string' },
+    linger: { type: 'string' },
+    settle: { type: 'string' },
+  });
+  if (positionals.length < 1 || positionals.length > (sub === 'send' ? 2 : 1)) throw new UsageError(sub === 'send' ? 'expected GROUP [MESSAGE]' : 'expected one GROUP');
+  const group = positionals[0]!;
+  const bootstrap = values.bootstrap ?? [];
+  if (bootstrap.length === 0) throw new UsageError('--bootstrap: name a running overlay node (udp://HOST:PORT)');
+  const count = values.count === undefined ? Infinity : Number(values.count);
+  if (!(count > 0)) throw new UsageError(`--count: expected a positive number, got '${values.count}'`);
+  const linger = values.linger === undefined ? 2000 : parseDuration(values.linger, '--linger');
+  const settle = values.settle === undefined ? 1500 : parseDuration(values.settle, '--settle');
+  const node = new OverlayNode(await bindUdp(values.listen ?? 'udp://127.0.0.1:0'));
+  const endpoint = new AlmEndpoint(node);
+  const out = (line: string) => io.stdout.write(line + '\n');
+  try {
+    const contacts = await node.join(bootstrap);
+    io.stderr.write(`${node.address} joined the overlay (${contacts} contacts)\n`);
+    if (sub === 'join') {
+      await endpoint.join(group);
+      out(`${node.address} joined ${group}`);
+      let seen = 0;
+      while (seen < count && !io.signal.aborted) {
+        const d = await endpoint.receive({ signal: io.signal }).catch((err: unknown) => (io.signal.aborted ? null : Promise.reject(err)));
+        if (!d) break;
+        seen++;
+        out(`${d.from}  #${d.seq}  ${d.size} B  ${showPayload(d.data)}`);
+      }
+      return 0;
+    }
+    // A node that just joined may have become the one responsible for the group's key (the RP): the old
+    // root moves the shared tree to it at its next tick. Sending before that would reach no one.
+    await new Promise((r) => setTimeout(r, settle));
+    const messages: AsyncIterable<string> | Iterable<string> = positionals[1] !== undefined ? [positionals[1]] : stdinLines(io.stdin);
+    let sent = 0;
+    for await (const text of messages) {
+      await endpoint.send(Buffer.from(text), group);
+      sent++;
+    }
+    await new Promise((r) => setTimeout(r, linger));
+    io.stderr.write(`sent ${sent} packet(s) to ${group} from ${node.address}\n`);
+    return 0;
+  } finally {
+    await endpoint.close();
+    await node.close();
+  }
 }

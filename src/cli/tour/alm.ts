@@ -22,27 +22,32 @@ export const almStep: TourStep = {
       await Promise.all(nodes.map((n) => n.findNode(n.id)));
       say(`12 overlay nodes on loopback UDP; channel 238.1.1.1's RP is the node responsible for the channel's key`);
       for (const n of nodes) tv.push(new AlmEndpoint(n, { ...scaledTimers(2000) }));
-      const name = (a: string) => {
-        const i = tv.findIndex((t) => t.address === a);
-        return i === 0 ? 'source' : i >= 1 && i <= 4 ? `box-${i}` : `node-${i}`;
-      };
       const shown = new Set(['rp', 'register', 'register-stop', 'spt-switch', 'prune-rpt']);
       const seen: AlmEvent[] = [];
       for (const t of tv) t.on((e) => shown.has(e.type) && seen.push(e));
       const boxes = tv.slice(1, 5);
       for (const b of boxes) await b.join('238.1.1.1');
-      await waitFor(() => boxes.every((b) => b.snapshot('238.1.1.1')[0]?.joined) && tv.some((t) => t.snapshot('238.1.1.1')[0]?.root), signal);
+      // A join is installed when the node upstream lists the box (or the box is the root itself).
+      const states = () => tv.flatMap((t) => t.snapshot('238.1.1.1'));
+      const installed = (a: string) => states().some((g) => g.oifs.includes(a) || (g.node === a && g.root));
+      await waitFor(() => boxes.every((b) => installed(b.address)), signal);
+      // The source is any node that is neither a box nor the RP (a source at the RP has nothing to register).
+      const source = tv.slice(5).find((t) => !t.snapshot('238.1.1.1')[0]?.root)!;
+      const name = (a: string) => {
+        const i = tv.findIndex((t) => t.address === a);
+        return tv[i] === source ? 'source' : i >= 1 && i <= 4 ? `box-${i}` : `node-${i}`;
+      };
       say('four set-top boxes joined; the shared tree:');
       for (const line of drawTrees('238.1.1.1', tv.flatMap((t) => t.snapshot('238.1.1.1')), { name })) say(`  ${line}`);
       const got = boxes.map(async (b) => {
         let n = 0;
         while (n < 30) {
-          await b.receive({ timeout: 3000, signal });
+          await b.receive({ timeout: 5000, signal });
           n++;
         }
       });
       for (let i = 0; i < 30; i++) {
-        await tv[0]!.send(Buffer.from(`frame ${i}`), '238.1.1.1');
+        await source.send(Buffer.from(`frame ${i}`), '238.1.1.1');
         await new Promise((r) => setTimeout(r, 10));
       }
       await Promise.all(got);
@@ -60,9 +65,9 @@ export const almStep: TourStep = {
 };
 
 async function waitFor(done: () => boolean, signal: AbortSignal): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) {
+  for (let i = 0; i < 1000 && !done(); i++) {
     if (signal.aborted) throw new Error('aborted');
     await new Promise((r) => setTimeout(r, 10));
   }
-  if (!done()) throw new Error('the tree did not form in 5 s');
+  if (!done()) throw new Error('the tree did not form in 10 s');
 }

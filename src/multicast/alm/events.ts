@@ -10,13 +10,13 @@ export type AlmEventType =
   | 'prune'
   /** A downstream neighbour pruned source S off the shared tree here: (S,G,rpt). */
   | 'prune-rpt'
-  /** Join or prune state timed out without a refresh (soft state). */
+  /** Join or prune state timed out without a refresh, or (S,G) state without data (neighbor 'keepalive'): soft state. */
   | 'expire'
   /** This node joined (or moved its join) toward an upstream neighbour: `neighbor` is the new one. */
   | 'upstream'
   /** This node took the rendezvous point's role for the group (no node is closer to the group's key). */
   | 'rp'
-  /** The source's node started registering (Register-encapsulating to the RP), or the RP got a source's first Register. */
+  /** The source's node started (or, after a probe no Register-Stop answered, resumed) registering, or the RP got a source's first Register. */
   | 'register'
   /** The RP told the source to stop registering, or the source's node received that. */
   | 'register-stop'

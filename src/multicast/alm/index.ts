@@ -6,5 +6,5 @@ export { AlmEvents, type AlmEvent, type AlmEventListener, type AlmEventType } fr
 export { describePolicy, type SwitchPolicy } from './spt-policy.ts';
 export { groupKey } from './rp.ts';
 export { decodeAlm, encodeAlm, isAlmPayload, type AlmMessage } from './messages.ts';
-export { drawTrees, type DrawOptions } from './tree.ts';
+export { crawlTree, drawTrees, type DrawOptions } from './tree.ts';
 export { buildOverlay, runAlmSim, type AlmSimOptions, type AlmSimResult, type TreeFigures } from './sim.ts';

@@ -21,6 +21,9 @@ export const MAX_JP_ENTRIES = 257;
 /** Largest payload a data packet can carry on the wire (the overlay's own datagram bound is usually lower). */
 export const MAX_PAYLOAD_BYTES = 65_507;
 
+/** Longest state reply (JSON of a node's snapshot of one group, lists cut to fit). */
+export const MAX_STATE_CHARS = 6000;
+
 /** Kinds of Join/Prune entries: (*,G), (S,G) and (S,G,rpt). */
 export const ENTRY_WC = 0;
 export const ENTRY_SG = 1;
@@ -45,6 +48,9 @@ const body = t.union('AlmBody', t.uint8(), {
     t.struct('AlmRegister', { group, source, epoch: t.uint32(), seq: t.uint32(), isNull: t.boolean(), payload: t.bytes(MAX_PAYLOAD_BYTES) }),
   ),
   registerStop: t.case([5], t.struct('AlmRegisterStop', { group, source })),
+  // Management: a node's state for one group, for drawing the live trees (`courier mcast tree --via`).
+  stateQuery: t.case([6], t.struct('AlmStateQuery', { nonce: t.uint32(), group })),
+  stateReply: t.case([7], t.struct('AlmStateReply', { nonce: t.uint32(), state: t.string(MAX_STATE_CHARS) })),
 });
 
 /** One ALM message, decoded. */

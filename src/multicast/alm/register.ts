@@ -7,7 +7,7 @@
 export type RegisterStateName = 'join' | 'prune' | 'join-pending';
 
 /** What the state machine asks its owner to do when its timer fires. */
-export type RegisterAction = 'none' | 'send-null-register';
+export type RegisterAction = 'none' | 'send-null-register' | 'resume';
 
 /** One source's register state for one group. */
 export class RegisterState {
@@ -40,8 +40,10 @@ export class RegisterState {
       return 'send-null-register';
     }
     if (this.state === 'join-pending') {
+      // No Register-Stop answered the probe: the RP wants the data again (or a new RP took over).
       this.state = 'join';
       this.timerAt = Number.POSITIVE_INFINITY;
+      return 'resume';
     }
     return 'none';
   }

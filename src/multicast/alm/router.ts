@@ -8,12 +8,13 @@ import { InvalidArgumentError } from '../../errors.ts';
 import { realClock, type Clock } from '../../net/clock.ts';
 import { Prng } from '../../net/prng.ts';
 import { compareDistance } from '../../overlay/distance.ts';
-import { idHex, type NodeId } from '../../overlay/id.ts';
+import { idHex, sameId, type NodeId } from '../../overlay/id.ts';
+import type { Contact } from '../../overlay/link.ts';
 import type { OverlayNode, RouteContext } from '../../overlay/node.ts';
 import { AlmEvents, type AlmEventType } from './events.ts';
 import { attachHooks } from './hooks.ts';
 import {
-  decodeAlm, encodeAlm, ENTRY_SG, ENTRY_SG_RPT, ENTRY_WC, type AlmMessage, type DataPacket, type JoinPrune, type JoinPruneEntry, type Register, type WireSource,
+  decodeAlm, encodeAlm, ENTRY_SG, ENTRY_SG_RPT, ENTRY_WC, MAX_STATE_CHARS, type AlmMessage, type DataPacket, type JoinPrune, type JoinPruneEntry, type Register, type WireSource,
 } from './messages.ts';
 import { resolveLimits, type AlmLimits, type AlmOptions } from './options.ts';
 import { RegisterState } from './register.ts';
@@ -118,6 +119,7 @@ export class AlmRouter {
   private readonly pending = new Map<number, PendingJp>();
   private readonly suspects = new Map<string, number>();
   private readonly batches = new Map<string, Batch>();
+  private readonly queries = new Map<number, { readonly to: string; cancel: () => void; readonly done: (s: GroupSnapshot | undefined) => void }>();
   private readonly self: WireSource;
   private readonly counters: AlmRouterStats = {
     dataSent: 0, localDeliveries: 0, rpfFailures: 0, secondCopiesDropped: 0, gapFilled: 0, noState: 0, registersSent: 0, nullRegistersSent: 0,
@@ -245,6 +247,29 @@ export class AlmRouter {
     return out;
   }
 
+  /**
+   * Asks the node at `address` for its state of `group`; `done` gets it (undefined when it has none, or did
+   * not answer in `ackTimeoutMs` after `joinPruneTries` tries).
+   */
+  queryState(address: string, group: string, done: (s: GroupSnapshot | undefined) => void): void {
+    if (this.closed || this.queries.size >= this.limits.maxPendingAcks) return done(undefined);
+    let nonce = this.random.nextU32();
+    while (this.queries.has(nonce)) nonce = this.random.nextU32();
+    let tries = 0;
+    const ask = () => {
+      if (this.closed) return;
+      if (tries++ >= this.limits.joinPruneTries) {
+        this.queries.delete(nonce);
+        return done(undefined);
+      }
+      this.control(address, { case: 'stateQuery', value: { nonce, group } });
+      q.cancel = this.clock.setTimer(ask, this.limits.ackTimeoutMs);
+    };
+    const q = { to: address, cancel: () => {}, done };
+    this.queries.set(nonce, q);
+    ask();
+  }
+
   /** Stops timers and detaches from the node (which stays open). Idempotent. */
   close(): void {
     if (this.closed) return;
@@ -252,6 +277,8 @@ export class AlmRouter {
     this.stopTick?.();
     for (const p of this.pending.values()) p.cancel();
     this.pending.clear();
+    for (const q of this.queries.values()) q.cancel();
+    this.queries.clear();
     this.detach();
   }
 
@@ -270,6 +297,16 @@ export class AlmRouter {
         return this.onData(m.value, from.address);
       case 'registerStop':
         return this.onRegisterStop(m.value.group, m.value.source);
+      case 'stateQuery':
+        return this.control(from.address, { case: 'stateReply', value: { nonce: m.value.nonce, state: stateText(this.snapshot(m.value.group)[0], this.address, m.value.group) } });
+      case 'stateReply': {
+        const q = this.queries.get(m.value.nonce);
+        if (!q || q.to !== from.address) return;
+        this.queries.delete(m.value.nonce);
+        q.cancel();
+        q.done(parseState(m.value.state));
+        return;
+      }
       default:
         // A Register comes routed, never direct: a confused or hostile peer.
         this.counters.malformed++;
@@ -327,7 +364,13 @@ export class AlmRouter {
         s.rptPrunes.delete(addr);
       } else {
         rptListed.add(s.hex);
-        if (!s.rptPrunes.has(addr)) this.emit('prune-rpt', g, s.source.address, addr);
+        if (!s.rptPrunes.has(addr)) {
+          if (s.rptPrunes.size >= this.limits.maxOifs) {
+            this.counters.refused++;
+            continue;
+          }
+          this.emit('prune-rpt', g, s.source.address, addr);
+        }
         s.rptPrunes.set(addr, expires);
       }
     }
@@ -622,6 +665,8 @@ export class AlmRouter {
 
   private neighborDead(n: Neighbor): void {
     if (this.isSuspect(n.address)) return;
+    // Bounded like the neighbour tables: past it the suspicion held longest is forgotten first.
+    if (this.suspects.size >= this.limits.maxOifs) this.suspects.delete(this.suspects.keys().next().value!);
     this.suspects.set(n.address, this.clock.now() + this.limits.suspectMs);
     for (const g of this.groups.values()) {
       let uses = g.wc.upstream?.address === n.address;
@@ -651,16 +696,23 @@ export class AlmRouter {
 
   /**
    * The upstream neighbour toward `key` (the reverse path): keep `current` while it is alive, in the table
-   * and closer to the key than this node (a tree that changes only when it must); else the best closer
-   * contact (closest tier, lowest RTT), skipping neighbours taken for dead. Undefined: this node is the root.
+   * and closer to the key than this node (a tree that changes only when it must). Otherwise the key's own
+   * node if it is a contact, else, among the contacts closer to the key, the one with the lowest measured
+   * RTT (proximity neighbour selection, as Pastry and Scribe do: every hop still gets strictly closer to
+   * the key, so joins cannot loop, but each hop is a short one). Skips neighbours taken for dead.
+   * Undefined: no contact is closer, this node is the root.
    */
   private nextToward(key: NodeId, current: Neighbor | undefined): Neighbor | undefined {
     const table = this.node.table;
     if (current && !this.isSuspect(current.address) && table.get(current.id)?.address === current.address && compareDistance(key, current.id, this.id) < 0) return current;
+    let best: Contact | undefined;
     for (const c of table.closest(key, this.node.limits.k, true)) {
-      if (compareDistance(key, c.id, this.id) < 0 && !this.isSuspect(c.address)) return { id: c.id, address: c.address };
+      if (compareDistance(key, c.id, this.id) >= 0 || this.isSuspect(c.address)) continue;
+      if (sameId(c.id, key)) return { id: c.id, address: c.address };
+      // Contacts without a measured RTT come after measured ones, in the table's order (closest tier first).
+      if (!best || (c.link.srtt ?? Number.POSITIVE_INFINITY) < (best.link.srtt ?? Number.POSITIVE_INFINITY)) best = c;
     }
-    return undefined;
+    return best && { id: best.id, address: best.address };
   }
 
   // ---- data ----
@@ -732,6 +784,8 @@ export class AlmRouter {
     for (const [hex, s] of g.sources) {
       if (s.oifs.size || s.rptPrunes.size || s.upstream || s.rptPrunedAt || s.localSwitch || s.kaExpires > now) continue;
       g.sources.delete(hex);
+      // State that lived on data (the keepalive timer) ends with an event; state that lived on joins ended with theirs.
+      if (s.kaExpires > 0) this.emit('expire', g, s.source.address, 'keepalive');
     }
     if (g.wc.oifs.size === 0 && !g.wc.joined && g.sources.size === 0) this.groups.delete(g.name);
   }
@@ -755,7 +809,9 @@ export class AlmRouter {
           s.rptPrunes.delete(a);
           this.emit('expire', g, s.source.address, a);
         }
-        if (s.register?.tick(now) === 'send-null-register' && s.kaExpires > now) {
+        const action = s.register?.tick(now);
+        if (action === 'resume') this.emit('register', g, this.address);
+        if (action === 'send-null-register' && s.kaExpires > now) {
           this.node.route(g.rpKey, encodeAlm({ case: 'register', value: { group: g.name, source: this.self, epoch: 0, seq: 0, isNull: true, payload: new Uint8Array(0) } }));
           this.counters.nullRegistersSent++;
           this.counters.controlSent++;
@@ -797,4 +853,53 @@ export class AlmRouter {
 
 function sameNeighbor(a: Neighbor | undefined, b: Neighbor | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.address === b.address);
+}
+
+// A snapshot as the text of a state reply: JSON, its lists cut so the whole fits MAX_STATE_CHARS.
+function stateText(g: GroupSnapshot | undefined, node: string, group: string): string {
+  const empty: GroupSnapshot = { group, node, root: false, joined: false, upstream: undefined, oifs: [], sources: [] };
+  const s = g ?? empty;
+  for (let cap = 64; cap >= 1; cap = Math.floor(cap / 2)) {
+    const cut: GroupSnapshot = {
+      ...s,
+      oifs: s.oifs.slice(0, cap),
+      sources: s.sources.slice(0, cap).map((x) => ({ ...x, oifs: x.oifs.slice(0, cap), rptPrunes: x.rptPrunes.slice(0, cap) })),
+    };
+    const text = JSON.stringify(cut);
+    if (text.length <= MAX_STATE_CHARS) return text;
+  }
+  return JSON.stringify(empty);
+}
+
+// A state reply back into a snapshot; undefined for anything that is not one (a confused or hostile peer).
+function parseState(text: string): GroupSnapshot | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const strings = (x: unknown) => (Array.isArray(x) ? x.filter((y): y is string => typeof y === 'string') : []);
+  const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+  if (typeof o.group !== 'string' || typeof o.node !== 'string') return undefined;
+  const sources = Array.isArray(o.sources) ? o.sources.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>).source === 'string') : [];
+  return {
+    group: o.group,
+    node: o.node,
+    root: o.root === true,
+    joined: o.joined === true,
+    upstream: str(o.upstream),
+    oifs: strings(o.oifs),
+    sources: sources.map((x) => ({
+      source: x.source as string,
+      upstream: str(x.upstream),
+      oifs: strings(x.oifs),
+      rptPrunes: strings(x.rptPrunes),
+      rptPrunedAt: str(x.rptPrunedAt),
+      sptBit: x.sptBit === true,
+      register: str(x.register),
+    })),
+  };
 }

@@ -1,7 +1,7 @@
 // Draws a group's trees from every node's state: the shared tree (RPT) from the RP down the (*,G) joins,
 // and each source's tree (SPT) from the source down the (S,G) joins, marking branches pruned off the shared
 // tree for a source, (S,G,rpt), and the nodes whose application is a member.
-import type { GroupSnapshot } from './router.ts';
+import type { AlmRouter, GroupSnapshot } from './router.ts';
 
 /** Options of `drawTrees`. */
 export interface DrawOptions {
@@ -63,4 +63,34 @@ export function drawTrees(group: string, snapshots: readonly GroupSnapshot[], op
     }, '', 1, new Set([src]));
   }
   return lines;
+}
+
+/**
+ * Collects the live state of `group` by asking nodes over the network, starting at `start` and following
+ * every neighbour their state names (upstreams, downstreams, prunes), breadth first, up to `maxNodes`
+ * nodes. Resolves to the snapshots gathered (draw them with `drawTrees`); nodes that do not answer are
+ * left out. The queries go through `router` (any ALM router; `courier mcast tree --via` makes its own).
+ */
+export async function crawlTree(router: AlmRouter, start: string, group: string, maxNodes = 256): Promise<GroupSnapshot[]> {
+  const seen = new Set<string>([start]);
+  const found: GroupSnapshot[] = [];
+  let frontier = [start];
+  while (frontier.length > 0) {
+    const answers = await Promise.all(frontier.map((a) => new Promise<GroupSnapshot | undefined>((resolve) => router.queryState(a, group, resolve))));
+    const next: string[] = [];
+    answers.forEach((s, i) => {
+      if (!s) return;
+      // The address asked is the node's name; what the reply says of itself is not trusted.
+      const snap: GroupSnapshot = { ...s, node: frontier[i]! };
+      found.push(snap);
+      const named = [snap.upstream, ...snap.oifs, ...snap.sources.flatMap((x) => [x.source, x.upstream, x.rptPrunedAt, ...x.oifs, ...x.rptPrunes])];
+      for (const a of named) {
+        if (a === undefined || a === 'local' || seen.has(a) || seen.size >= maxNodes) continue;
+        seen.add(a);
+        next.push(a);
+      }
+    });
+    frontier = next;
+  }
+  return found;
 }
