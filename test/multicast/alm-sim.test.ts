@@ -129,9 +129,13 @@ test('switch policy never: receivers stay on the shared tree through the RP', ()
   sim.stream(src, GROUP, 100, 10);
   sim.run(3000);
   for (const r of receivers) assertExactlyOnce(sim, r, 1, 100);
-  // Only the RP joins the source's tree (to stop the Registers); no receiver does.
-  assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => receivers.some((r) => r.address === e.node)), []);
-  assert.deepEqual(eventsOf(sim, 'prune-rpt'), []);
+  // Only the RP joins the source's tree (to stop the Registers); no receiver does on its own. A receiver's
+  // node that the RP's (S,G) join passed through does hold (S,G) state and sees data arrive on it.
+  const forwardsForRp = (node: string) => eventsOf(sim, 'join', (e) => e.node === node && e.source === src.address && e.neighbor !== 'local').length > 0;
+  assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => receivers.some((r) => r.address === e.node) && !forwardsForRp(e.node)), []);
+  assert.ok(eventsOf(sim, 'spt-switch').every((e) => forwardsForRp(e.node) || e.node === sim.responsible(groupKey(GROUP)).address), 'a node off the RP\'s source tree switched');
+  // Such a node gets S on the source's tree, so it prunes S off the shared tree (PIM does the same); no other node prunes.
+  assert.deepEqual(eventsOf(sim, 'prune-rpt', (e) => !forwardsForRp(e.neighbor!)), []);
 });
 
 test('switch policy rate threshold: below it receivers stay on the shared tree, past it they switch', () => {
