@@ -14,6 +14,7 @@ import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
 import { recordRtt, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
+import { bucketsBeyondNearest, everyFromRandomPhase, randomIdInBucket, refreshBuckets } from './maintenance.ts';
 import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
 import { encodeRelayRecord, newestRelayRecord, relayKey } from './relay-record.ts';
@@ -774,51 +775,27 @@ export class OverlayNode {
   // ---- internals: periodic work ----
 
   private every(ms: number, fn: () => void): void {
-    if (!(ms > 0)) return;
-    // Start at a random phase so thousands of simulated nodes do not all refresh in the same instant.
-    const first = ms * (0.5 + this.random.next());
-    const run = () => {
-      if (this.closed) return;
-      fn();
-      cancel = this.clock.setTimer(run, ms);
-    };
-    let cancel = this.clock.setTimer(run, first);
-    this.timers.push(() => cancel());
+    const cancel = everyFromRandomPhase(this.clock, this.random, ms, fn, () => this.closed);
+    if (cancel) this.timers.push(cancel);
   }
 
   /** Refreshes every bucket no lookup went through for `refreshIntervalMs`, with a lookup of a random id in it. */
   refresh(done?: () => void): void {
-    const stale = this.table.staleBuckets(this.clock.now() - this.limits.refreshIntervalMs);
-    this.refreshBuckets(stale, done);
+    this.refreshBuckets(this.table.staleBuckets(this.clock.now() - this.limits.refreshIntervalMs), done);
   }
 
   // After joining: refresh every bucket farther than the nearest neighbour's, as the Kademlia paper says.
   private refreshFar(done: () => void): void {
-    const nearest = this.table.closest(this.id, 1)[0];
-    const limit = nearest ? this.table.bucketOf(nearest.id) : -1;
-    const list: number[] = [];
-    for (let i = 0; i < limit; i++) list.push(i);
-    this.refreshBuckets(list, done);
+    this.refreshBuckets(bucketsBeyondNearest(this.table, this.id), done);
   }
 
   private refreshBuckets(list: number[], done?: () => void): void {
-    let left = list.length;
-    if (left === 0) return done?.();
-    for (const b of list) this.lookupWith(this.idInBucket(b), false, () => {
-      if (--left === 0) done?.();
-    });
+    refreshBuckets(list, this.id, this.random, (target, ended) => this.lookupWith(target, false, ended), done);
   }
 
   /** A random id that falls in bucket `b` of this node (shares exactly `b` leading bits with it). */
   idInBucket(b: number): NodeId {
-    const id = randomId(this.random);
-    const byte = b >> 3;
-    const bit = 7 - (b & 7);
-    for (let i = 0; i < byte; i++) id[i] = this.id[i]!;
-    const keepMask = (0xff << (bit + 1)) & 0xff;
-    const flip = 1 << bit;
-    id[byte] = (this.id[byte]! & keepMask) | ((~this.id[byte]! & flip) & 0xff) | (id[byte]! & (flip - 1));
-    return id;
+    return randomIdInBucket(this.id, b, this.random);
   }
 
   /** Pings up to `livenessBatch` contacts not heard from for `staleAfterMs`; those that fail count towards removal. */

@@ -14,6 +14,7 @@ import { recordRtt, type Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
+import { bucketsBeyondNearest, everyFromRandomPhase, refreshBuckets } from '../maintenance.ts';
 import { RoutingTable } from '../routing-table.ts';
 import { bdict, type BDict, type BValue } from './bencode.ts';
 import { COMPACT_NODE_BYTES, encodeNodes, parseUdpIpv4, udpAddress, validPort, type CompactNode, type PeerAddress } from './compact.ts';
@@ -582,16 +583,8 @@ export class MainlineNode {
   // ---- internals: periodic work ----
 
   private every(ms: number, fn: () => void): void {
-    if (!(ms > 0)) return;
-    // Start at a random phase so many simulated nodes do not all refresh in the same instant.
-    const first = ms * (0.5 + this.random.next());
-    const run = () => {
-      if (this.closed) return;
-      fn();
-      cancel = this.clock.setTimer(run, ms);
-    };
-    let cancel = this.clock.setTimer(run, first);
-    this.timers.push(() => cancel());
+    const cancel = everyFromRandomPhase(this.clock, this.random, ms, fn, () => this.closed);
+    if (cancel) this.timers.push(cancel);
   }
 
   /** Refreshes every bucket no lookup went through for `refreshIntervalMs` with a find_node of a random id in it (BEP 5). */
@@ -599,34 +592,13 @@ export class MainlineNode {
     this.refreshBuckets(this.table.staleBuckets(this.clock.now() - this.limits.refreshIntervalMs), done);
   }
 
+  // After joining: the farther buckets not yet full.
   private refreshFar(done: () => void): void {
-    const nearest = this.table.closest(this.id, 1)[0];
-    const limit = nearest ? this.table.bucketOf(nearest.id) : -1;
-    const list: number[] = [];
-    for (let i = 0; i < limit; i++) if (this.table.bucketSize(i) < this.limits.k) list.push(i);
-    this.refreshBuckets(list, done);
+    this.refreshBuckets(bucketsBeyondNearest(this.table, this.id, this.limits.k), done);
   }
 
   private refreshBuckets(list: number[], done?: () => void): void {
-    let left = list.length;
-    if (left === 0) return done?.();
-    for (const b of list) {
-      this.lookupWith(this.idInBucket(b), 'find_node', () => {
-        if (--left === 0) done?.();
-      });
-    }
-  }
-
-  /** A random id that falls in bucket `b` of this node (shares exactly `b` leading bits with it). */
-  private idInBucket(b: number): NodeId {
-    const id = randomId(this.random);
-    const byte = b >> 3;
-    const bit = 7 - (b & 7);
-    for (let i = 0; i < byte; i++) id[i] = this.id[i]!;
-    const keepMask = (0xff << (bit + 1)) & 0xff;
-    const flip = 1 << bit;
-    id[byte] = (this.id[byte]! & keepMask) | (~this.id[byte]! & flip & 0xff) | (id[byte]! & (flip - 1));
-    return id;
+    refreshBuckets(list, this.id, this.random, (target, ended) => this.lookupWith(target, 'find_node', ended), done);
   }
 }
 
