@@ -3,7 +3,7 @@
 // (`put`/`get`) with replication, republishing and expiry. Time comes from a Clock and randomness from a
 // seeded Prng, so the same node runs on real UDP and on a simulated network of thousands of nodes.
 import { randomInt } from 'node:crypto';
-import { InvalidArgumentError, MessageTooLargeError, TimeoutError } from '../errors.ts';
+import { MessageTooLargeError, TimeoutError } from '../errors.ts';
 import { formatAddress, type InetAddress } from '../net/address.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../net/datagram.ts';
@@ -14,6 +14,7 @@ import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
 import { recordRtt, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
+import { resolveLimits } from './limits.ts';
 import { bucketsBeyondNearest, everyFromRandomPhase, randomIdInBucket, refreshBuckets } from './maintenance.ts';
 import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
@@ -154,15 +155,8 @@ export class OverlayNode {
     readonly endpoint: DatagramEndpoint,
     options: OverlayOptions = {},
   ) {
-    const limits: OverlayLimits = { ...OVERLAY_DEFAULTS };
-    for (const key of Object.keys(OVERLAY_DEFAULTS) as (keyof OverlayLimits)[]) {
-      const v = options[key];
-      if (v === undefined) continue;
-      if (!(Number.isFinite(v) && v >= 0)) throw new InvalidArgumentError(`${key} must be a non-negative number, got ${v}`, { [key]: v });
-      limits[key] = v;
-    }
-    if (limits.k < 1 || limits.alpha < 1) throw new InvalidArgumentError('k and alpha must be at least 1', { k: limits.k, alpha: limits.alpha });
-    this.limits = Object.freeze(limits);
+    const limits = resolveLimits<OverlayLimits>(OVERLAY_DEFAULTS, options);
+    this.limits = limits;
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? new Prng(randomInt(0x7fffffff));
     this.id = options.id ? checkId(options.id).slice() : randomId(this.random);

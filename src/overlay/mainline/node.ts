@@ -14,6 +14,7 @@ import { recordRtt, type Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
+import { resolveLimits } from '../limits.ts';
 import { bucketsBeyondNearest, everyFromRandomPhase, refreshBuckets } from '../maintenance.ts';
 import { RoutingTable } from '../routing-table.ts';
 import { bdict, type BDict, type BValue } from './bencode.ts';
@@ -139,15 +140,8 @@ export class MainlineNode {
     readonly endpoint: DatagramEndpoint,
     options: MainlineOptions = {},
   ) {
-    const limits: MainlineLimits = { ...MAINLINE_DEFAULTS };
-    for (const key of Object.keys(MAINLINE_DEFAULTS) as (keyof MainlineLimits)[]) {
-      const v = options[key];
-      if (v === undefined) continue;
-      if (!(Number.isFinite(v) && v >= 0)) throw new InvalidArgumentError(`${key} must be a non-negative number, got ${v}`, { [key]: v });
-      limits[key] = v;
-    }
-    if (limits.k < 1 || limits.alpha < 1) throw new InvalidArgumentError('k and alpha must be at least 1', { k: limits.k, alpha: limits.alpha });
-    this.limits = Object.freeze(limits);
+    const limits = resolveLimits<MainlineLimits>(MAINLINE_DEFAULTS, options);
+    this.limits = limits;
     this.clock = options.clock ?? realClock;
     this.random = options.random ?? new Prng(randomInt(0x7fffffff));
     this.id = options.id ? checkId(options.id).slice() : randomId(this.random);
