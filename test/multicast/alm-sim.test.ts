@@ -147,7 +147,10 @@ test('switch policy rate threshold: below it receivers stay on the shared tree, 
   // About 9 bytes every 100 ms: 90 B/s.
   sim.stream(src, GROUP, 40, 100);
   const rp = sim.responsible(groupKey(GROUP)).address;
-  assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => e.node !== rp), []);
+  // Below the rate only the RP joins the source's tree, and the nodes its (S,G) join passes through hold
+  // that state too (how many depends on the overlay's routes).
+  const forwardsForRp = (node: string) => eventsOf(sim, 'join', (e) => e.node === node && e.source === src.address && e.neighbor !== 'local').length > 0;
+  assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => e.node !== rp && !forwardsForRp(e.node)), []);
   // 1 KiB every 10 ms: 100 KiB/s.
   for (let i = 0; i < 100; i++) {
     void src.send(new Uint8Array(1024), GROUP);
