@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { measureCodecGroups, timing, type CodecGroup } from './lib/codec-groups.ts';
 import { progress, type BenchReport } from './lib/report.ts';
 import { codec, t, type Infer } from '../src/marshal/index.ts';
 
@@ -150,50 +151,25 @@ function compileBench(): string | undefined {
   return dir;
 }
 
-/** Operations per second of `f`, timed over about `ms` milliseconds in doubling batches. */
-function opsPerSecond(f: () => unknown, ms: number): number {
-  let batch = 1;
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    for (let i = 0; i < batch; i++) f();
-    n += batch;
-    elapsed = performance.now() - start;
-    if (elapsed < ms / 20) batch *= 2;
-  }
-  return (n / elapsed) * 1000;
-}
-
 /**
  * Adds the rows `person java encode|decode|size` and `large java …` for impl `courier` and, when javac
  * and java are installed, `jdk`. Throws if either side's stream does not decode to the same value.
  */
 export function javaRows(report: BenchReport, quick: boolean): void {
-  const runs = quick ? 3 : 7;
-  const slice = quick ? 120 : 300;
+  const { runs, slice } = timing(quick);
   const cases = [
     { name: 'person', c: codec(Person, 'java'), value: person as unknown },
     { name: 'large', c: codec(Large, 'java'), value: large as unknown },
   ];
   const dir = mkdtempSync(join(tmpdir(), 'courier-bench-java-'));
   try {
-    for (const { name, c, value } of cases) {
+    const groups: CodecGroup[] = cases.map(({ name, c, value }) => {
       const bytes = c.encode(value as never);
       if (!isDeepStrictEqual(c.decode(bytes), value)) throw new Error(`courier java round trip changed the ${name} value`);
       writeFileSync(join(dir, `${name}.bin`), bytes);
-      for (const op of ['encode', 'decode'] as const) {
-        const f = op === 'encode' ? () => c.encode(value as never) : () => c.decode(bytes);
-        opsPerSecond(f, slice);
-        const series: number[] = [];
-        for (let r = 0; r < runs; r++) {
-          progress(`${name} java ${op} (courier): run ${r + 1}/${runs}`);
-          series.push(opsPerSecond(f, slice));
-        }
-        report.add({ case: `${name} java ${op}`, impl: 'courier', metric: 'throughput', unit: 'ops/s', better: 'higher', runs: series });
-      }
-      report.add({ case: `${name} java size`, impl: 'courier', metric: 'size', unit: 'bytes', better: 'lower', runs: [bytes.length] });
-    }
+      return { case: `${name} java`, impls: [{ impl: 'courier', encode: () => c.encode(value as never), decode: () => c.decode(bytes), size: bytes.length }] };
+    });
+    measureCodecGroups(report, groups, quick);
     const classes = compileBench();
     if (!classes) {
       progress('no JDK (javac/java): the jdk rows of the Java serialization cases are not measured');

@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { create, createFileRegistry, fromBinary, toBinary, type DescMessage } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { codec, loadProtoFile } from '../src/marshal/index.ts';
+import { measureCodecGroups, type CodecGroup, type Impl } from './lib/codec-groups.ts';
 import { progress, type BenchReport } from './lib/report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,7 +24,6 @@ const large = {
   items: Array.from({ length: 100 }, (_, i) => ({ name: `item-${i}`, code: i * 7 - 300, ok: i % 3 === 0, weight: i / 8, tag: i % 2 ? 'odd' : 'even' })),
 };
 
-type Impl = { impl: string; encode: () => unknown; decode: () => unknown; size: number };
 /** The static module pbjs generates: one class per message with encode(obj).finish() and decode(bytes). */
 type PbjsMessage = { encode(v: unknown): { finish(): Uint8Array }; decode(b: Uint8Array): unknown };
 
@@ -62,27 +62,12 @@ function bufbuildRegistry(): ((name: string) => DescMessage) | undefined {
   };
 }
 
-/** Operations per second of `f`, timed over about `ms` milliseconds in doubling batches. */
-function opsPerSecond(f: () => unknown, ms: number): number {
-  let batch = 1;
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    for (let i = 0; i < batch; i++) f();
-    n += batch;
-    elapsed = performance.now() - start;
-    if (elapsed < ms / 20) batch *= 2;
-  }
-  return (n / elapsed) * 1000;
-}
-
 /** Adds the protobuf rows (encode, decode and size of Person and Large) to `report`. */
 export async function protobufRows(report: BenchReport, quick: boolean): Promise<void> {
   const doc = loadProtoFile(proto);
   const pbjs = await pbjsModule();
   const buf = bufbuildRegistry();
-  const groups: { case: string; impls: Impl[] }[] = [];
+  const groups: CodecGroup[] = [];
   for (const [name, value] of [
     ['Person', person],
     ['Large', large],
@@ -107,22 +92,5 @@ export async function protobufRows(report: BenchReport, quick: boolean): Promise
     groups.push({ case: `${name.toLowerCase()} protobuf`, impls });
   }
 
-  const runs = quick ? 3 : 7;
-  const slice = quick ? 120 : 300;
-  for (const g of groups) {
-    for (const op of ['encode', 'decode'] as const) {
-      const series = new Map<string, number[]>();
-      for (const impl of g.impls) opsPerSecond(impl[op], slice / 2);
-      for (let r = 0; r < runs; r++) {
-        progress(`${g.case} ${op}: run ${r + 1}/${runs}`);
-        for (const impl of g.impls) {
-          const list = series.get(impl.impl) ?? [];
-          list.push(opsPerSecond(impl[op], slice));
-          series.set(impl.impl, list);
-        }
-      }
-      for (const impl of g.impls) report.add({ case: `${g.case} ${op}`, impl: impl.impl, metric: 'throughput', unit: 'ops/s', better: 'higher', runs: series.get(impl.impl)! });
-    }
-    for (const impl of g.impls) report.add({ case: `${g.case} size`, impl: impl.impl, metric: 'size', unit: 'bytes', better: 'lower', runs: [impl.size] });
-  }
+  measureCodecGroups(report, groups, quick);
 }

@@ -7,6 +7,7 @@ import avro from 'avsc';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { pack, unpack } from 'msgpackr';
 import { quick } from './lib/args.ts';
+import { measureCodecGroups, type CodecGroup, type Impl } from './lib/codec-groups.ts';
 import { BenchReport, progress } from './lib/report.ts';
 import { javaRows } from './marshal-java.ts';
 import { codec, t, type Infer } from '../src/marshal/index.ts';
@@ -32,7 +33,6 @@ const large: Large = {
 
 // ---------------------------------------------------------------- peers
 
-type Impl = { impl: string; encode: () => unknown; decode: () => unknown; size: number };
 
 function foxglovePerson(): Impl {
   const size = codec(Person, 'cdr-le', { encapsulation: 'xcdr1' }).encode(person).length;
@@ -168,7 +168,7 @@ function courier(schema: Parameters<typeof codec>[0], format: 'cdr-le' | 'json' 
 
 const xmlItems = (items: Large['items']) => ({ item: items.map((i) => ({ name: i.name, code: i.code, ok: i.ok, weight: i.weight, tag: i.tag })) });
 
-const groups: { case: string; impls: Impl[] }[] = [
+const groups: CodecGroup[] = [
   {
     case: 'person cdr',
     impls: [courier(Person, 'cdr-le', person, { encapsulation: 'xcdr1' }), foxglovePerson(), avsc(avroPerson, person), msgpackr(person)],
@@ -188,42 +188,8 @@ const groups: { case: string; impls: Impl[] }[] = [
 
 // ---------------------------------------------------------------- measurement
 
-const runs = quick ? 3 : 7;
-const slice = quick ? 120 : 300; // milliseconds per measurement
-
-/** Operations per second of `f`, timed over about `ms` milliseconds in batches. */
-function opsPerSecond(f: () => unknown, ms: number): number {
-  let batch = 1;
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    for (let i = 0; i < batch; i++) f();
-    n += batch;
-    elapsed = performance.now() - start;
-    if (elapsed < ms / 20) batch *= 2;
-  }
-  return (n / elapsed) * 1000;
-}
-
 const report = new BenchReport('marshal', quick);
-for (const g of groups) {
-  for (const op of ['encode', 'decode'] as const) {
-    const series = new Map<string, number[]>();
-    for (const impl of g.impls) opsPerSecond(impl[op], slice / 2); // warm up every implementation first
-    for (let r = 0; r < runs; r++) {
-      progress(`${g.case} ${op}: run ${r + 1}/${runs}`);
-      // Interleaved, so drift on a noisy machine hits every implementation alike.
-      for (const impl of g.impls) {
-        const list = series.get(impl.impl) ?? [];
-        list.push(opsPerSecond(impl[op], slice));
-        series.set(impl.impl, list);
-      }
-    }
-    for (const impl of g.impls) report.add({ case: `${g.case} ${op}`, impl: impl.impl, metric: 'throughput', unit: 'ops/s', better: 'higher', runs: series.get(impl.impl)! });
-  }
-  for (const impl of g.impls) report.add({ case: `${g.case} size`, impl: impl.impl, metric: 'size', unit: 'bytes', better: 'lower', runs: [impl.size] });
-}
+measureCodecGroups(report, groups, quick);
 
 javaRows(report, quick);
 
