@@ -6,19 +6,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
 import { codec, formatJavaStream, javaTypeName, t } from '../../src/marshal/index.ts';
+import { pointStream as stream, utf } from './java-streams.ts';
 
-const utf = (s: string) => [s.length >> 8, s.length & 255, ...Buffer.from(s, 'latin1')];
-/** class P { int x; String n; } written once, then a back-reference to it. */
-const stream = new Uint8Array([
-  0xac, 0xed, 0x00, 0x05,
-  0x73, 0x72, ...utf('P'), 0, 0, 0, 0, 0, 0, 0, 1, 0x02, 0x00, 0x02,
-  0x49, ...utf('x'),
-  0x4c, ...utf('n'), 0x74, ...utf('Ljava/lang/String;'),
-  0x78, 0x70,
-  0x00, 0x00, 0x00, 0x07,
-  0x74, ...utf('hi'),
-  0x71, 0x00, 0x7e, 0x00, 0x02,
-]);
 
 test('a stream is drawn as a tree: class descriptor with its serialVersionUID and flags, typed fields, a back-reference', () => {
   assert.equal(

@@ -3,20 +3,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { isCourierError } from '../../src/errors.ts';
 import { codec, readJavaStream, t, writeJavaStream, type JavaObject, type Schema } from '../../src/marshal/index.ts';
+import { pointStream as stream, utf } from './java-streams.ts';
 import { schemaArb, valueArb } from './arbitraries.ts';
 
-const utf = (s: string) => [s.length >> 8, s.length & 255, ...Buffer.from(s, 'latin1')];
-/** A stream by hand: class P { int x; String n; } written once, then a back-reference to the same object. */
-const stream = new Uint8Array([
-  0xac, 0xed, 0x00, 0x05,
-  0x73, 0x72, ...utf('P'), 0, 0, 0, 0, 0, 0, 0, 1, 0x02, 0x00, 0x02,
-  0x49, ...utf('x'),
-  0x4c, ...utf('n'), 0x74, ...utf('Ljava/lang/String;'),
-  0x78, 0x70,
-  0x00, 0x00, 0x00, 0x07,
-  0x74, ...utf('hi'),
-  0x71, 0x00, 0x7e, 0x00, 0x02,
-]);
 
 test('a hand-built stream: fields, a string, and a back-reference to the same object', () => {
   const [a, b] = readJavaStream(stream);
