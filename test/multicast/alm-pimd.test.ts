@@ -87,7 +87,7 @@ test('pimd and courier ALM on the same hosts: both deliver every packet, both go
     return;
   }
   if (spawnSync('pimd', ['-v'], { encoding: 'utf8' }).error) {
-    t.skip('pimd is not installed (apt-get install pimd; CI installs it)');
+    t.skip('pimd is not on PATH (Debian\'s pimd package conflicts with smcroute, so .ci/run unpacks its binary into /usr/local/sbin)');
     return;
   }
   const net = new TestNet();

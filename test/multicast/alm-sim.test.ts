@@ -22,6 +22,11 @@ function eventsOf(sim: AlmSim, type: AlmEvent['type'], filter: (e: AlmEvent) => 
   return sim.events.filter((e) => e.type === type && filter(e));
 }
 
+/** Whether the RP's own (S,G) join toward `src` passed through `node` (a downstream neighbour joined it there). */
+function onSourceTreeOfRp(sim: AlmSim, src: AlmEndpoint, node: string): boolean {
+  return eventsOf(sim, 'join', (e) => e.node === node && e.source === src.address && e.neighbor !== 'local').length > 0;
+}
+
 /** A node that is neither of `avoid` and forwards for others on the shared tree. */
 function interiorForwarder(sim: AlmSim, avoid: readonly AlmEndpoint[]): AlmEndpoint | undefined {
   return sim.alm.find((e) => !avoid.includes(e) && e.snapshot(GROUP).some((g) => !g.root && g.oifs.some((o) => o !== 'local')));
@@ -131,7 +136,7 @@ test('switch policy never: receivers stay on the shared tree through the RP', ()
   for (const r of receivers) assertExactlyOnce(sim, r, 1, 100);
   // Only the RP joins the source's tree (to stop the Registers); no receiver does on its own. A receiver's
   // node that the RP's (S,G) join passed through does hold (S,G) state and sees data arrive on it.
-  const forwardsForRp = (node: string) => eventsOf(sim, 'join', (e) => e.node === node && e.source === src.address && e.neighbor !== 'local').length > 0;
+  const forwardsForRp = (node: string) => onSourceTreeOfRp(sim, src, node);
   assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => receivers.some((r) => r.address === e.node) && !forwardsForRp(e.node)), []);
   assert.ok(eventsOf(sim, 'spt-switch').every((e) => forwardsForRp(e.node) || e.node === sim.responsible(groupKey(GROUP)).address), 'a node off the RP\'s source tree switched');
   // Such a node gets S on the source's tree, so it prunes S off the shared tree (PIM does the same); no other node prunes.
@@ -149,7 +154,7 @@ test('switch policy rate threshold: below it receivers stay on the shared tree, 
   const rp = sim.responsible(groupKey(GROUP)).address;
   // Below the rate only the RP joins the source's tree, and the nodes its (S,G) join passes through hold
   // that state too (how many depends on the overlay's routes).
-  const forwardsForRp = (node: string) => eventsOf(sim, 'join', (e) => e.node === node && e.source === src.address && e.neighbor !== 'local').length > 0;
+  const forwardsForRp = (node: string) => onSourceTreeOfRp(sim, src, node);
   assert.deepEqual(eventsOf(sim, 'spt-switch', (e) => e.node !== rp && !forwardsForRp(e.node)), []);
   // 1 KiB every 10 ms: 100 KiB/s.
   for (let i = 0; i < 100; i++) {
