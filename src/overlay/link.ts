@@ -65,3 +65,38 @@ export function recordRtt(link: LinkStats, sampleMs: number): void {
   link.lastRtt = sampleMs;
   link.srtt = link.srtt === undefined ? sampleMs : link.srtt + (sampleMs - link.srtt) / 8;
 }
+
+/**
+ * Round trips to every peer folded into one estimate (RFC 6298's smoothed RTT and variation, over all
+ * samples): what a request to a peer never measured should wait. A fixed second per unmeasured peer made
+ * every dead node a lookup met cost a second per try; most of a lookup's peers are unmeasured.
+ */
+export class OverallRtt {
+  private srtt: number | undefined = undefined;
+  private rttvar = 0;
+
+  record(sampleMs: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = sampleMs;
+      this.rttvar = sampleMs / 2;
+      return;
+    }
+    this.rttvar += (Math.abs(this.srtt - sampleMs) - this.rttvar) / 4;
+    this.srtt += (sampleMs - this.srtt) / 8;
+  }
+
+  /** SRTT + 4 × RTTVAR, ms; undefined before the first sample. */
+  get rtoMs(): number | undefined {
+    return this.srtt === undefined ? undefined : this.srtt + 4 * this.rttvar;
+  }
+}
+
+/**
+ * How long a request waits for its reply, ms: 4 × the link's smoothed RTT once measured, else the overall
+ * estimate's RTO, else `maxMs`; doubled for each earlier unanswered try (`retry`), as TCP backs off, so a
+ * peer slower than the estimate is still heard on a later try; never below `minMs` nor above `maxMs`.
+ */
+export function requestTimeoutMs(linkSrtt: number | undefined, overall: OverallRtt, minMs: number, maxMs: number, retry = 0): number {
+  const guess = linkSrtt !== undefined ? 4 * linkSrtt : overall.rtoMs;
+  return guess === undefined ? maxMs : Math.min(maxMs, Math.max(minMs, guess) * 2 ** retry);
+}

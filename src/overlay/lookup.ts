@@ -36,8 +36,8 @@ export interface LookupHost {
   seeds(target: NodeId): Contact[];
   /** Measured RTT to a node, ms, if known. */
   rttOf(id: NodeId): number | undefined;
-  /** Sends a request; `done` gets the reply's body, or undefined on time-out or failure. */
-  request(to: { id: NodeId; address: string }, body: WireBody, done: (reply: WireBody | undefined) => void): void;
+  /** Sends a request (`retry`: how many earlier tries to this node went unanswered); `done` gets the reply's body, or undefined on time-out or failure. */
+  request(to: { id: NodeId; address: string }, body: WireBody, done: (reply: WireBody | undefined) => void, retry: number): void;
 }
 
 const NEW = 0;
@@ -177,7 +177,7 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
           if (list.length > cap) list = dropFar(list, cap);
         }
         pump();
-      });
+      }, e.misses);
     }
     if (inFlight === 0) finish();
   };

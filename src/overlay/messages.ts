@@ -49,6 +49,8 @@ const body = t.union('OverlayBody', t.uint8(), {
   relayAccept: t.case([13], t.boolean()),
   relay: t.case([14], t.struct('OverlayRelay', { to: t.string(MAX_ADDRESS_CHARS), via: t.string(MAX_ADDRESS_CHARS), inner: t.bytes(65_507) })),
   relayed: t.case([15], t.struct('OverlayRelayed', { from: t.string(MAX_ADDRESS_CHARS), via: t.string(MAX_ADDRESS_CHARS), inner: t.bytes(65_507) })),
+  // Proximity: "which nodes are near you?" Answered with `nodes`, the responder's lowest-RTT contacts.
+  near: t.case([16], t.octet()),
 });
 
 const message = t.struct('OverlayMessage', { version: t.octet(), flags: t.octet(), tx: t.uint32(), sender: id, body });
@@ -63,7 +65,7 @@ export type WireContact = Infer<typeof contact>;
 export type WireRoute = Extract<WireBody, { case: 'route' }>['value'];
 
 /** Which bodies are replies (and must match a pending request). */
-export const REPLY_OF = Object.freeze({ ping: 'pong', findNode: 'nodes', findValue: 'found', store: 'stored', route: 'routeAck', relayRequest: 'relayAccept' } as const);
+export const REPLY_OF = Object.freeze({ ping: 'pong', findNode: 'nodes', findValue: 'found', store: 'stored', route: 'routeAck', relayRequest: 'relayAccept', near: 'nodes' } as const);
 /** Request kinds. */
 export type RequestKind = keyof typeof REPLY_OF;
 

@@ -11,7 +11,7 @@ import { Prng } from '../net/prng.ts';
 import { MAX_UDP_PAYLOAD } from '../net/udp.ts';
 import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
-import { recordRtt, type Contact, type LinkStats } from './link.ts';
+import { OverallRtt, recordRtt, requestTimeoutMs, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { resolveLimits } from './limits.ts';
@@ -76,6 +76,8 @@ export interface OverlayStats {
   storesRefused: number;
   /** Contacts removed after failing. */
   evictions: number;
+  /** Full-bucket contacts that gave way to a clearly nearer peer (proximity neighbour selection). */
+  proximityReplacements: number;
   /** Messages of ours not sent because they would exceed maxMessageBytes. */
   unsendable: number;
   /** Application hooks (forward, deliver, receive) that threw; the latest error is `lastAppError`. */
@@ -127,11 +129,12 @@ export class OverlayNode {
   private readonly wire: WireCodec;
   private readonly limiter: SourceRateLimiter;
   private readonly pending = new Map<number, Pending>();
+  private readonly overallRtt = new OverallRtt();
   private readonly evicting = new Set<number>();
   private readonly published = new Map<string, Published>();
   private readonly counters: OverlayStats = {
     datagramsReceived: 0, datagramsSent: 0, malformed: 0, oversize: 0, unexpectedReplies: 0, rateLimited: 0, requestsServed: 0,
-    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, unsendable: 0, appErrors: 0, relayed: 0, relayRefused: 0,
+    timeouts: 0, routed: 0, delivered: 0, routeFailures: 0, storesRefused: 0, evictions: 0, proximityReplacements: 0, unsendable: 0, appErrors: 0, relayed: 0, relayRefused: 0,
   };
   // Relays. As a filtered node: whether it is filtered, its relay, its record's sequence number and when it
   // was last stored. As a relay: its clients (address → last heard from, ms). Both: addresses reachable
@@ -176,6 +179,7 @@ export class OverlayNode {
     // Expiry is swept at a fraction of the TTL: a value outlives its TTL by at most that much.
     this.every(Math.max(1000, limits.valueTtlMs / 8), () => this.store.expire(this.clock.now()));
     this.every(limits.relayKeepaliveMs, () => this.relayTick());
+    if (this.proximity) this.every(limits.proximityIntervalMs, () => this.proximityRound());
   }
 
   /** Counters since the node started (a copy). */
@@ -267,7 +271,7 @@ export class OverlayNode {
         now: () => this.clock.now(),
         seeds: (t) => this.table.closest(t, this.limits.k),
         rttOf: (id) => this.table.get(id)?.link.srtt,
-        request: (to, body, cb) => this.request(to.address, to.id, body, cb),
+        request: (to, body, cb, retry) => this.request(to.address, to.id, body, cb, retry),
       },
       target,
       wantValue,
@@ -527,6 +531,9 @@ export class OverlayNode {
       case 'direct':
         this.callApp(() => this.app.receive?.(body.value, { id: m.sender, address: from }));
         return;
+      case 'near':
+        c.requestsServed++;
+        return reply({ case: 'nodes', value: this.nearContacts(from) });
       case 'relayRequest': {
         c.requestsServed++;
         const now = this.clock.now();
@@ -560,11 +567,13 @@ export class OverlayNode {
     }
     this.pending.delete(m.tx);
     p.cancel();
-    this.learn(m.sender, from, m.flags);
+    const rtt = this.clock.now() - p.sentAt;
+    this.overallRtt.record(rtt);
+    this.learn(m.sender, from, m.flags, rtt);
     const contact = this.table.get(m.sender);
     if (contact) {
       if (p.counted) contact.link.replies++;
-      recordRtt(contact.link, this.clock.now() - p.sentAt);
+      recordRtt(contact.link, rtt);
     }
     p.done(m.body);
   }
@@ -590,14 +599,19 @@ export class OverlayNode {
   }
 
   // A node was heard from: keep its logical link fresh, or start the ping that decides whether it gets in.
-  // A read-only node (behind a filter) is not added: nobody could reach it unasked.
-  private learn(id: NodeId, address: string, flags: number): void {
+  // A read-only node (behind a filter) is not added: nobody could reach it unasked. `rttMs` is the round
+  // trip of our request it just answered, if it did: a full bucket's slowest contact may give way to it.
+  private learn(id: NodeId, address: string, flags: number, rttMs?: number): void {
     if (flags & FLAG_READ_ONLY) return;
     const now = this.clock.now();
     const out = this.table.seen(id, address, now);
     const c = this.table.get(id);
     if (c) c.link.received++;
     if (out.kind !== 'full') return;
+    if (rttMs !== undefined && this.proximity && this.table.replaceSlowest(id, address, rttMs, this.limits.proximityReplaceFactor, now)) {
+      this.counters.proximityReplacements++;
+      return;
+    }
     // A contact heard from recently is alive: pinging it for every newcomer would only cost traffic.
     if (now - out.oldest.lastSeen < this.limits.evictionPingAfterMs) return;
     const bucket = this.table.bucketOf(id);
@@ -617,14 +631,14 @@ export class OverlayNode {
   // ---- internals: requests ----
 
   /** Sends a request and calls `done` with the reply, or undefined after the time-out (or when closed or too many are pending). */
-  private request(address: string, contactId: NodeId | undefined, body: WireBody, done: (reply: WireBody | undefined) => void): void {
+  private request(address: string, contactId: NodeId | undefined, body: WireBody, done: (reply: WireBody | undefined) => void, retry = 0): void {
     if (this.closed || this.pending.size >= this.limits.maxPendingRequests) return done(undefined);
     const kind = body.case as keyof typeof REPLY_OF;
     let tx = this.random.nextU32();
     while (this.pending.has(tx)) tx = this.random.nextU32();
     const contact = contactId ? this.table.get(contactId) : undefined;
     const srtt = contact?.link.srtt;
-    const timeout = srtt === undefined ? this.limits.rpcTimeoutMs : Math.min(this.limits.rpcTimeoutMs, Math.max(this.limits.minRpcTimeoutMs, 4 * srtt));
+    const timeout = requestTimeoutMs(srtt, this.overallRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
     if (contact) contact.link.requests++;
     const cancel = this.clock.setTimer(() => {
       if (this.pending.get(tx)?.cancel !== cancel) return;
@@ -678,6 +692,36 @@ export class OverlayNode {
     this.endpoint.send(bytes, address).catch(() => {
       // A send that fails (closed endpoint, unresolvable address) is an omission, as on UDP: the request's time-out handles it.
     });
+  }
+
+  // Proximity neighbour selection's gossip: ask one of our nearest contacts which nodes are near it (near
+  // it, so likely near us), and ping a few we have not measured. Their answers come back through onReply,
+  // whose learn() lets a clearly nearer node replace a full bucket's slowest contact. Nodes in a network
+  // region thus find each other in a few rounds, without any coordinates.
+  private proximityRound(): void {
+    if (this.filteredNow) return;
+    const near = this.table.nearest(4);
+    if (near.length === 0) return;
+    const ask = near[this.random.int(near.length)]!;
+    this.request(ask.address, ask.id, { case: 'near', value: 0 }, (reply) => {
+      if (reply?.case !== 'nodes') return;
+      let probes = 0;
+      for (const w of reply.value) {
+        if (probes >= this.limits.proximityProbes) break;
+        if (sameId(w.id, this.id) || this.table.get(w.id)?.link.srtt !== undefined) continue;
+        probes++;
+        this.request(w.address, undefined, { case: 'ping', value: 0 }, () => {});
+      }
+    });
+  }
+
+  // This node's lowest-RTT contacts, for a peer asking which nodes are near us.
+  private nearContacts(exclude: string): { id: NodeId; address: string }[] {
+    const out: { id: NodeId; address: string }[] = [];
+    for (const c of this.table.nearest(this.limits.proximityAnswer + 1)) {
+      if (c.address !== exclude && out.length < this.limits.proximityAnswer) out.push({ id: c.id, address: c.address });
+    }
+    return out;
   }
 
   private wireContacts(target: NodeId, exclude: string): { id: NodeId; address: string }[] {

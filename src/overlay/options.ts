@@ -10,12 +10,24 @@ export const OVERLAY_DEFAULTS = Object.freeze({
   k: 20,
   /** Requests a lookup keeps in flight. */
   alpha: 3,
-  /** A request not answered in this many ms counts as failed (shortened to 4 × the link's RTT once it is measured, never below `minRpcTimeoutMs`). */
+  /** A request not answered in this many ms counts as failed. Shortened to 4 × the link's RTT once it is measured, and for a peer never measured to the RTO of all round trips so far (RFC 6298), never below `minRpcTimeoutMs`. */
   rpcTimeoutMs: 1000,
   /** Floor of the RTT-based time-out, ms. */
   minRpcTimeoutMs: 100,
   /** A full bucket's least-recently-seen contact is pinged (to make room for a newcomer) only if not heard from for this long, ms. */
   evictionPingAfterMs: 60_000,
+  /**
+   * Proximity neighbour selection: every this many ms a node asks one of its nearest contacts for the
+   * nodes nearest that contact, and measures a few of them (0: never). Near nodes then take the place of
+   * slow contacts in full buckets, so a route's early hops, which may go to any of many nodes, are short.
+   */
+  proximityIntervalMs: 30_000,
+  /** Nodes named in one answer to a proximity request (the responder's lowest-RTT contacts). */
+  proximityAnswer: 8,
+  /** Of the nodes named, at most this many unknown or unmeasured ones are pinged per round. */
+  proximityProbes: 4,
+  /** A measured peer takes the place of a full bucket's slowest contact only if its RTT is under this share of that contact's. */
+  proximityReplaceFactor: 0.5,
   /** A node with fewer than k contacts after joining looks up its own id again this much later, once, ms (0: never). */
   rejoinAfterMs: 5000,
   /** Consecutive failed requests after which a contact is dropped from the table. */
@@ -80,6 +92,10 @@ export interface OverlayOptions {
   readonly minRpcTimeoutMs?: number;
   readonly maxFailures?: number;
   readonly evictionPingAfterMs?: number;
+  readonly proximityIntervalMs?: number;
+  readonly proximityAnswer?: number;
+  readonly proximityProbes?: number;
+  readonly proximityReplaceFactor?: number;
   readonly rejoinAfterMs?: number;
   readonly refreshIntervalMs?: number;
   readonly staleAfterMs?: number;

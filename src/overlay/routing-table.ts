@@ -90,6 +90,54 @@ export class RoutingTable {
     this.seen(newcomerId, newcomerAddress, now);
   }
 
+  /**
+   * Proximity neighbour selection: a peer answered in `rttMs`, and its bucket is full. If that is under
+   * `factor` × the smoothed RTT of the bucket's slowest measured contact, the peer (which just proved
+   * alive) takes that contact's place, its RTT recorded. Only the slowest goes, one at a time, so a bucket
+   * drifts towards near peers and otherwise keeps its old contacts. Returns whether it replaced.
+   */
+  replaceSlowest(id: NodeId, address: string, rttMs: number, factor: number, now: number): boolean {
+    const b = this.bucketOf(id);
+    if (b >= ID_BITS) return false;
+    const bucket = this.buckets[b]!;
+    if (bucket.length < this.k) return false;
+    let slowest = -1;
+    let worst = 0;
+    for (let i = 0; i < bucket.length; i++) {
+      const c = bucket[i]!;
+      if (sameId(c.id, id)) return false;
+      if (c.srtt !== undefined && c.srtt > worst) {
+        worst = c.srtt;
+        slowest = i;
+      }
+    }
+    if (slowest < 0 || !(rttMs < factor * worst)) return false;
+    const fresh = new TableContact(this.interner.id(id), this.interner.address(address), now);
+    fresh.srtt = rttMs;
+    fresh.lastRtt = rttMs;
+    bucket.splice(slowest, 1);
+    bucket.push(fresh);
+    return true;
+  }
+
+  /** Up to `n` measured contacts with the lowest smoothed RTT, nearest first. */
+  nearest(n: number): Contact[] {
+    const out: TableContact[] = [];
+    if (n < 1) return out;
+    for (const bucket of this.buckets) {
+      for (const c of bucket) {
+        if (c.srtt === undefined) continue;
+        // Insertion into a short sorted list: n is small, the table a few hundred contacts.
+        if (out.length === n && c.srtt >= out[n - 1]!.srtt!) continue;
+        let i = Math.min(out.length, n - 1);
+        while (i > 0 && out[i - 1]!.srtt! > c.srtt) i--;
+        out.splice(i, 0, c);
+        if (out.length > n) out.length = n;
+      }
+    }
+    return out;
+  }
+
   /** Removes a contact (a departure, or too many failures). Returns whether it was there. */
   remove(id: NodeId): boolean {
     const b = this.bucketOf(id);

@@ -63,3 +63,49 @@ test('a full k-bucket reports its least-recently-seen contact instead of admitti
   assert.ok(full.kind === 'full' && full.oldest.address === 'b', 'contact 2 was seen least recently');
   assert.equal(table.size, 2);
 });
+test('proximity neighbour selection: a clearly faster peer replaces only the slowest measured contact of a full bucket', () => {
+  const self = new Uint8Array(20);
+  const table = new RoutingTable(self, 3, 100);
+  const mk = (b: number) => {
+    const x = new Uint8Array(20);
+    x[0] = 0x80;
+    x[19] = b;
+    return x;
+  };
+  table.seen(mk(1), 'a', 1);
+  table.seen(mk(2), 'b', 2);
+  // Not full yet: nothing to replace.
+  assert.equal(table.replaceSlowest(mk(9), 'z', 1, 0.5, 3), false);
+  table.seen(mk(3), 'c', 3);
+  // No contact measured: the old ones stay.
+  assert.equal(table.replaceSlowest(mk(9), 'z', 1, 0.5, 4), false);
+  table.get(mk(1))!.link.srtt = 100;
+  table.get(mk(2))!.link.srtt = 40;
+  // Not under half the slowest (100 ms): no change.
+  assert.equal(table.replaceSlowest(mk(4), 'd', 60, 0.5, 5), false);
+  // A peer already in the bucket is not added twice.
+  assert.equal(table.replaceSlowest(mk(2), 'b', 1, 0.5, 5), false);
+  assert.equal(table.replaceSlowest(mk(4), 'd', 30, 0.5, 6), true);
+  assert.equal(table.get(mk(1)), undefined, 'the slowest contact gave way');
+  assert.equal(table.get(mk(4))!.link.srtt, 30, 'the newcomer keeps its measured RTT');
+  assert.ok(table.get(mk(2)) && table.get(mk(3)), 'the rest of the bucket stays');
+  assert.equal(table.size, 3);
+});
+
+test('nearest() lists the measured contacts by RTT, nearest first, and skips unmeasured ones', () => {
+  fc.assert(
+    fc.property(fc.array(fc.option(fc.integer({ min: 1, max: 500 }), { nil: undefined }), { maxLength: 60 }), fc.integer({ min: 0, max: 10 }), (rtts, n) => {
+      const r = new Prng(3);
+      const table = new RoutingTable(randomId(r), 20, 1000);
+      rtts.forEach((rtt, i) => {
+        const peer = randomId(r);
+        table.seen(peer, `udp://10.0.0.${i}:1`, i);
+        const c = table.get(peer);
+        if (c) c.link.srtt = rtt;
+      });
+      const measured = table.contacts().flatMap((c) => (c.srtt === undefined ? [] : [c.srtt]));
+      const got = table.nearest(n).map((c) => c.link.srtt!);
+      assert.deepEqual(got, [...measured].sort((a, b) => a - b).slice(0, n));
+    }),
+  );
+});

@@ -116,6 +116,7 @@ test('a lookup asks a silent node three times before giving up on it, and report
   const lossy = nodes[0]!; // answers only its third request
   const dead = nodes[1]!; // never answers
   const asked = new Map<string, number>();
+  const retries: number[] = [];
   const pending: (() => void)[] = [];
   let result: import('../../src/overlay/lookup.ts').LookupResult | undefined;
   runLookup(
@@ -127,9 +128,10 @@ test('a lookup asks a silent node three times before giving up on it, and report
       now: () => 0,
       seeds: () => nodes,
       rttOf: () => undefined,
-      request: (to, _body, done) => {
+      request: (to, _body, done, retry) => {
         const n = (asked.get(to.address) ?? 0) + 1;
         asked.set(to.address, n);
+        if (to.address === dead.address) retries.push(retry);
         const silent = to.address === dead.address || (to.address === lossy.address && n < 3);
         pending.push(() => done(silent ? undefined : { case: 'nodes', value: [] }));
       },
@@ -145,4 +147,5 @@ test('a lookup asks a silent node three times before giving up on it, and report
   assert.ok(result.closest.some((c) => sameId(c.id, lossy.id)), 'the node that answered the third time is in the result');
   assert.deepEqual(result.unanswered.map((c) => c.address), [dead.address]);
   assert.equal(result.timeouts, 5);
+  assert.deepEqual(retries, [0, 1, 2], 'each try tells the node how many went unanswered before, so it can wait longer');
 });

@@ -10,7 +10,7 @@ import { realClock, type Clock } from '../../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../../net/datagram.ts';
 import { Prng } from '../../net/prng.ts';
 import { checkId, idHex, randomId, type NodeId } from '../id.ts';
-import { recordRtt, type Contact } from '../link.ts';
+import { OverallRtt, recordRtt, requestTimeoutMs, type Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
@@ -122,6 +122,7 @@ export class MainlineNode {
   private readonly tokens: TokenIssuer;
   private readonly limiter: SourceRateLimiter;
   private readonly pending = new Map<number, Pending>();
+  private readonly overallRtt = new OverallRtt();
   private readonly verifying = new Set<string>();
   private readonly evicting = new Set<number>();
   // Per contact, its compact node info (a contact whose address changes is a new object, so this cannot go stale).
@@ -250,7 +251,7 @@ export class MainlineNode {
         now: () => this.clock.now(),
         seeds: (t) => this.table.closest(t, this.limits.k),
         rttOf: (id) => this.table.get(id)?.link.srtt,
-        request: (to, _body, cb) =>
+        request: (to, _body, cb, retry) =>
           this.query(to.address, to.id, method, args, (r) => {
             // A KRPC error is an answer from a live node that names no one; only silence counts as a failure.
             if (!r.ok) return cb(r.error ? { case: 'nodes', value: [] } : undefined);
@@ -263,7 +264,7 @@ export class MainlineNode {
               }
             }
             cb({ case: 'nodes', value: wireContacts(r.reply.nodes) });
-          }),
+          }, retry),
       },
       target,
       false,
@@ -391,10 +392,12 @@ export class MainlineNode {
         return;
       }
       this.learn(reply.id, from);
+      const rtt = this.clock.now() - p.sentAt;
+      this.overallRtt.record(rtt);
       const contact = this.table.get(reply.id);
       if (contact) {
         contact.link.replies++;
-        recordRtt(contact.link, this.clock.now() - p.sentAt);
+        recordRtt(contact.link, rtt);
       }
       return this.settle(tx!, p, { ok: true, reply });
     }
@@ -501,13 +504,13 @@ export class MainlineNode {
   // ---- internals: queries ----
 
   /** Sends a query and calls `done` with the reply, a KRPC error, or nothing after the time-out (or when closed or too many are pending). */
-  private query(address: string, expectId: NodeId | undefined, method: string, args: BDict, done: (r: Reply) => void): void {
+  private query(address: string, expectId: NodeId | undefined, method: string, args: BDict, done: (r: Reply) => void, retry = 0): void {
     if (this.closed || this.pending.size >= this.limits.maxPendingRequests) return done({ ok: false, error: undefined });
     let tx = this.random.nextU32();
     while (this.pending.has(tx)) tx = this.random.nextU32();
     const contact = expectId ? this.table.get(expectId) : undefined;
     const srtt = contact?.link.srtt;
-    const timeout = srtt === undefined ? this.limits.rpcTimeoutMs : Math.min(this.limits.rpcTimeoutMs, Math.max(this.limits.minRpcTimeoutMs, 4 * srtt));
+    const timeout = requestTimeoutMs(srtt, this.overallRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
     if (contact) contact.link.requests++;
     const cancel = this.clock.setTimer(() => {
       if (this.pending.get(tx)?.cancel !== cancel) return;
