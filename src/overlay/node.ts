@@ -13,7 +13,7 @@ import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
 import { OverallRtt, recordRtt, requestTimeoutMs, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
-import { FLAG_READ_ONLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
+import { FLAG_READ_ONLY, MAX_CONTACTS_PER_REPLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { resolveLimits } from './limits.ts';
 import { bucketsBeyondNearest, everyFromRandomPhase, randomIdInBucket, refreshBuckets } from './maintenance.ts';
 import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
@@ -718,8 +718,9 @@ export class OverlayNode {
   // This node's lowest-RTT contacts, for a peer asking which nodes are near us.
   private nearContacts(exclude: string): { id: NodeId; address: string }[] {
     const out: { id: NodeId; address: string }[] = [];
-    for (const c of this.table.nearest(this.limits.proximityAnswer + 1)) {
-      if (c.address !== exclude && out.length < this.limits.proximityAnswer) out.push({ id: c.id, address: c.address });
+    const want = Math.min(this.limits.proximityAnswer, MAX_CONTACTS_PER_REPLY);
+    for (const c of this.table.nearest(want + 1)) {
+      if (c.address !== exclude && out.length < want) out.push({ id: c.id, address: c.address });
     }
     return out;
   }

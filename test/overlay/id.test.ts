@@ -103,7 +103,7 @@ test('nearest() lists the measured contacts by RTT, nearest first, and skips unm
         const c = table.get(peer);
         if (c) c.link.srtt = rtt;
       });
-      const measured = table.contacts().flatMap((c) => (c.srtt === undefined ? [] : [c.srtt]));
+      const measured = table.contacts().flatMap((c) => (c.link.srtt === undefined ? [] : [c.link.srtt]));
       const got = table.nearest(n).map((c) => c.link.srtt!);
       assert.deepEqual(got, [...measured].sort((a, b) => a - b).slice(0, n));
     }),
