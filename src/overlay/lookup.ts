@@ -82,6 +82,9 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
   let messages = 0;
   let timeouts = 0;
   let finished = false;
+  // Kademlia's last round: once a reply names no node closer than the closest already known, the lookup
+  // has all but converged, and the k closest not yet asked are asked at once instead of α at a time.
+  let lastRound = false;
   const values: Uint8Array[] = [];
   const byDistance = (a: Entry, b: Entry) => a.key - b.key || compareDistance(target, a.id, b.id);
   // Bound on the shortlist: entries beyond it are too far to matter once k closer ones are known.
@@ -151,7 +154,7 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
     if (finished) return;
     if (wantValue && values.length > 0) return finish();
     if (list.length > 0 && converged() && list.some((e) => e.state === ANSWERED)) return finish();
-    while (inFlight < host.alpha) {
+    while (inFlight < (lastRound ? host.k : host.alpha)) {
       const e = next();
       if (!e) break;
       e.state = ASKED;
@@ -172,8 +175,10 @@ export function runLookup(host: LookupHost, target: NodeId, wantValue: boolean, 
             contacts = reply.value.nodes;
             for (const v of reply.value.values) if (!values.some((x) => Buffer.compare(x, v) === 0)) values.push(v);
           }
+          const closestBefore = list.find((x) => x.state !== FAILED);
           for (const c of contacts) if (!sameId(c.id, host.self)) add(c, e.hop + 1);
           list.sort(byDistance);
+          lastRound = list.find((x) => x.state !== FAILED) === closestBefore;
           if (list.length > cap) list = dropFar(list, cap);
         }
         pump();
