@@ -8,6 +8,7 @@
 // Results are written after every case, keeping the rows of other cases already in the file, so the two
 // sizes can run as two processes side by side and a long run that is stopped keeps what it measured.
 // Usage: npm run bench -- overlay [--quick] [--nodes 1000,10000] [--big-scenarios all|headline]
+//        [--scenarios 'no churn,5% loss'] (only these, at every size) [--no-mainline] (skip the loopback part)
 import { existsSync, readFileSync } from 'node:fs';
 import { quick } from './lib/args.ts';
 import { BenchReport, progress, type Row } from './lib/report.ts';
@@ -22,6 +23,13 @@ const sizes = (arg('--nodes') ?? (quick ? '200' : '1000,10000')).split(',').map(
 // 10,000 nodes take minutes of wall time per scenario on a small machine: by default only the goal's
 // scenario (churn and loss together) runs at that size.
 const bigAll = arg('--big-scenarios') === 'all';
+// A subset of the scenarios, by name: so the long 10,000-node cases can run as parallel processes.
+const only = arg('--scenarios')?.split(',').map((s) => s.trim());
+const unknown = only?.filter((name) => !SIM_SCENARIOS.some((s) => s.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${SIM_SCENARIOS.map((s) => `'${s.name}'`).join(', ')}`);
+  process.exit(2);
+}
 
 const report = new BenchReport('overlay', quick);
 const resultsFile = new URL('./results/overlay.json', import.meta.url);
@@ -42,10 +50,10 @@ function save(): void {
   report.write();
   report.rows.splice(0, kept.length);
 }
-for (const name of await runMainlineBench(report, quick)) ours.add(name);
+if (!process.argv.includes('--no-mainline')) for (const name of await runMainlineBench(report, quick)) ours.add(name);
 for (const n of sizes) {
   for (const s of SIM_SCENARIOS) {
-    if (n >= 10_000 && !bigAll && s.name !== 'churn + 5% loss') continue;
+    if (only ? !only.includes(s.name) : n >= 10_000 && !bigAll && s.name !== 'churn + 5% loss') continue;
     const started = performance.now();
     progress(`${n} nodes, ${s.name}: building`);
     const r = await runOverlaySim({

@@ -67,11 +67,14 @@ export function recordRtt(link: LinkStats, sampleMs: number): void {
 }
 
 /**
- * Round trips to every peer folded into one estimate (RFC 6298's smoothed RTT and variation, over all
- * samples): what a request to a peer never measured should wait. A fixed second per unmeasured peer made
- * every dead node a lookup met cost a second per try; most of a lookup's peers are unmeasured.
+ * Round trips to a population of peers folded into one estimate (RFC 6298's smoothed RTT and variation):
+ * what a request to a peer never measured should wait. Fed only with round trips to peers that were
+ * unmeasured when asked, so it describes exactly the peers it is used for (near contacts, measured
+ * often, would pull it below the far ones). Over a population the variation term is wide, so the RTO
+ * sits above most of it. A fixed second per unmeasured peer made every dead node a lookup met cost a
+ * second per try, and most of a lookup's peers are unmeasured.
  */
-export class OverallRtt {
+export class PopulationRtt {
   private srtt: number | undefined = undefined;
   private rttvar = 0;
 
@@ -96,7 +99,7 @@ export class OverallRtt {
  * estimate's RTO, else `maxMs`; doubled for each earlier unanswered try (`retry`), as TCP backs off, so a
  * peer slower than the estimate is still heard on a later try; never below `minMs` nor above `maxMs`.
  */
-export function requestTimeoutMs(linkSrtt: number | undefined, overall: OverallRtt, minMs: number, maxMs: number, retry = 0): number {
+export function requestTimeoutMs(linkSrtt: number | undefined, overall: PopulationRtt, minMs: number, maxMs: number, retry = 0): number {
   const guess = linkSrtt !== undefined ? 4 * linkSrtt : overall.rtoMs;
   return guess === undefined ? maxMs : Math.min(maxMs, Math.max(minMs, guess) * 2 ** retry);
 }

@@ -11,7 +11,7 @@ import { Prng } from '../net/prng.ts';
 import { MAX_UDP_PAYLOAD } from '../net/udp.ts';
 import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
-import { OverallRtt, recordRtt, requestTimeoutMs, type Contact, type LinkStats } from './link.ts';
+import { PopulationRtt, recordRtt, requestTimeoutMs, type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, MAX_CONTACTS_PER_REPLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { resolveLimits } from './limits.ts';
@@ -95,6 +95,8 @@ interface Pending {
   readonly sentAt: number;
   /** Whether the request was counted on a logical link (its reply then is too). */
   readonly counted: boolean;
+  /** Whether the peer's RTT was unknown when it was sent: only such round trips feed the estimate for unknown peers. */
+  readonly unmeasured: boolean;
   readonly cancel: () => void;
   readonly done: (reply: WireBody | undefined) => void;
 }
@@ -129,7 +131,7 @@ export class OverlayNode {
   private readonly wire: WireCodec;
   private readonly limiter: SourceRateLimiter;
   private readonly pending = new Map<number, Pending>();
-  private readonly overallRtt = new OverallRtt();
+  private readonly unknownPeerRtt = new PopulationRtt();
   private readonly evicting = new Set<number>();
   private readonly published = new Map<string, Published>();
   private readonly counters: OverlayStats = {
@@ -568,7 +570,7 @@ export class OverlayNode {
     this.pending.delete(m.tx);
     p.cancel();
     const rtt = this.clock.now() - p.sentAt;
-    this.overallRtt.record(rtt);
+    if (p.unmeasured) this.unknownPeerRtt.record(rtt);
     this.learn(m.sender, from, m.flags, rtt);
     const contact = this.table.get(m.sender);
     if (contact) {
@@ -638,7 +640,7 @@ export class OverlayNode {
     while (this.pending.has(tx)) tx = this.random.nextU32();
     const contact = contactId ? this.table.get(contactId) : undefined;
     const srtt = contact?.link.srtt;
-    const timeout = requestTimeoutMs(srtt, this.overallRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
+    const timeout = requestTimeoutMs(srtt, this.unknownPeerRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
     if (contact) contact.link.requests++;
     const cancel = this.clock.setTimer(() => {
       if (this.pending.get(tx)?.cancel !== cancel) return;
@@ -647,7 +649,7 @@ export class OverlayNode {
       if (contactId) this.failed(contactId);
       done(undefined);
     }, timeout);
-    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), counted: contact !== undefined, cancel, done });
+    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), counted: contact !== undefined, unmeasured: srtt === undefined, cancel, done });
     this.emit(address, { version: WIRE_VERSION, flags: 0, tx, sender: this.id, body });
   }
 

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SimNetwork } from '../../src/net/sim/network.ts';
 import { internet } from '../../src/net/sim/topology.ts';
-import { OverallRtt, requestTimeoutMs } from '../../src/overlay/link.ts';
+import { PopulationRtt, requestTimeoutMs } from '../../src/overlay/link.ts';
 import { OverlayNode } from '../../src/overlay/node.ts';
 
 test('a request waits 4 × the link RTT once measured, else the RTO of all round trips, doubled per unanswered try, within its bounds', () => {
-  const overall = new OverallRtt();
+  const overall = new PopulationRtt();
   assert.equal(requestTimeoutMs(undefined, overall, 100, 1000), 1000, 'nothing measured yet: the ceiling');
   assert.equal(requestTimeoutMs(50, overall, 100, 1000), 200);
   assert.equal(requestTimeoutMs(10, overall, 100, 1000), 100, 'never below the floor');

@@ -10,7 +10,7 @@ import { realClock, type Clock } from '../../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../../net/datagram.ts';
 import { Prng } from '../../net/prng.ts';
 import { checkId, idHex, randomId, type NodeId } from '../id.ts';
-import { OverallRtt, recordRtt, requestTimeoutMs, type Contact } from '../link.ts';
+import { PopulationRtt, recordRtt, requestTimeoutMs, type Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
@@ -94,6 +94,8 @@ interface Pending {
   readonly to: string;
   readonly expectId: NodeId | undefined;
   readonly sentAt: number;
+  /** Whether the peer's RTT was unknown when it was sent: only such round trips feed the estimate for unknown peers. */
+  readonly unmeasured: boolean;
   readonly cancel: () => void;
   readonly done: (r: Reply) => void;
 }
@@ -122,7 +124,7 @@ export class MainlineNode {
   private readonly tokens: TokenIssuer;
   private readonly limiter: SourceRateLimiter;
   private readonly pending = new Map<number, Pending>();
-  private readonly overallRtt = new OverallRtt();
+  private readonly unknownPeerRtt = new PopulationRtt();
   private readonly verifying = new Set<string>();
   private readonly evicting = new Set<number>();
   // Per contact, its compact node info (a contact whose address changes is a new object, so this cannot go stale).
@@ -393,7 +395,7 @@ export class MainlineNode {
       }
       this.learn(reply.id, from);
       const rtt = this.clock.now() - p.sentAt;
-      this.overallRtt.record(rtt);
+      if (p.unmeasured) this.unknownPeerRtt.record(rtt);
       const contact = this.table.get(reply.id);
       if (contact) {
         contact.link.replies++;
@@ -510,7 +512,7 @@ export class MainlineNode {
     while (this.pending.has(tx)) tx = this.random.nextU32();
     const contact = expectId ? this.table.get(expectId) : undefined;
     const srtt = contact?.link.srtt;
-    const timeout = requestTimeoutMs(srtt, this.overallRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
+    const timeout = requestTimeoutMs(srtt, this.unknownPeerRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
     if (contact) contact.link.requests++;
     const cancel = this.clock.setTimer(() => {
       if (this.pending.get(tx)?.cancel !== cancel) return;
@@ -519,7 +521,7 @@ export class MainlineNode {
       if (expectId) this.failed(expectId);
       done({ ok: false, error: undefined });
     }, timeout);
-    this.pending.set(tx, { to: address, expectId, sentAt: this.clock.now(), cancel, done });
+    this.pending.set(tx, { to: address, expectId, sentAt: this.clock.now(), unmeasured: srtt === undefined, cancel, done });
     const t = new Uint8Array([tx >>> 24, (tx >>> 16) & 255, (tx >>> 8) & 255, tx & 255]);
     // The arguments map is shared by every query of a lookup: `id` is set on each send, the same value every time.
     args.set('id', this.idBytes);
