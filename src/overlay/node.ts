@@ -11,7 +11,7 @@ import { Prng } from '../net/prng.ts';
 import { MAX_UDP_PAYLOAD } from '../net/udp.ts';
 import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
-import { PopulationRtt, recordRtt, requestTimeoutMs, type Contact, type LinkStats } from './link.ts';
+import { type Contact, type LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, MAX_CONTACTS_PER_REPLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { resolveLimits } from './limits.ts';
@@ -19,6 +19,7 @@ import { bucketsBeyondNearest, everyFromRandomPhase, randomIdInBucket, refreshBu
 import { OVERLAY_DEFAULTS, type OverlayLimits, type OverlayOptions } from './options.ts';
 import { SourceRateLimiter } from './rate-limit.ts';
 import { encodeRelayRecord, newestRelayRecord, relayKey } from './relay-record.ts';
+import { PendingRequests } from './requests.ts';
 import { RoutingTable } from './routing-table.ts';
 import { ValueStore } from './store.ts';
 
@@ -88,16 +89,9 @@ export interface OverlayStats {
   relayRefused: number;
 }
 
-interface Pending {
-  readonly to: string;
+/** What a pending request keeps beside the common fields: the reply kind it expects and its callback. */
+interface RequestExtra {
   readonly expect: string;
-  readonly contactId: NodeId | undefined;
-  readonly sentAt: number;
-  /** Whether the request was counted on a logical link (its reply then is too). */
-  readonly counted: boolean;
-  /** Whether the peer's RTT was unknown when it was sent: only such round trips feed the estimate for unknown peers. */
-  readonly unmeasured: boolean;
-  readonly cancel: () => void;
   readonly done: (reply: WireBody | undefined) => void;
 }
 
@@ -130,8 +124,7 @@ export class OverlayNode {
   private readonly random: Prng;
   private readonly wire: WireCodec;
   private readonly limiter: SourceRateLimiter;
-  private readonly pending = new Map<number, Pending>();
-  private readonly unknownPeerRtt = new PopulationRtt();
+  private readonly pending: PendingRequests<RequestExtra>;
   private readonly evicting = new Set<number>();
   private readonly published = new Map<string, Published>();
   private readonly counters: OverlayStats = {
@@ -168,6 +161,7 @@ export class OverlayNode {
     this.proximity = options.proximity ?? true;
     this.address = formatAddress(endpoint.address);
     this.table = new RoutingTable(this.id, limits.k, limits.maxContacts, options.interner);
+    this.pending = new PendingRequests({ clock: this.clock, random: this.random, table: this.table, limits, counters: this.counters });
     this.store = new ValueStore(limits.maxStoredValues, limits.maxValuesPerKey);
     this.wire = wireCodec(limits.maxMessageBytes);
     this.limiter = new SourceRateLimiter(limits.maxRequestsPerSourcePerSecond, limits.maxTrackedSources);
@@ -447,11 +441,7 @@ export class OverlayNode {
     this.closed = true;
     for (const stop of this.timers) stop();
     this.stopReadable?.();
-    for (const [tx, p] of this.pending) {
-      this.pending.delete(tx);
-      p.cancel();
-      p.done(undefined);
-    }
+    this.pending.abandonAll((p) => p.done(undefined));
     await this.endpoint.close();
   }
 
@@ -567,16 +557,10 @@ export class OverlayNode {
       this.counters.unexpectedReplies++;
       return;
     }
-    this.pending.delete(m.tx);
-    p.cancel();
-    const rtt = this.clock.now() - p.sentAt;
-    if (p.unmeasured) this.unknownPeerRtt.record(rtt);
+    const rtt = this.pending.settle(m.tx, p);
     this.learn(m.sender, from, m.flags, rtt);
     const contact = this.table.get(m.sender);
-    if (contact) {
-      if (p.counted) contact.link.replies++;
-      recordRtt(contact.link, rtt);
-    }
+    if (contact) PendingRequests.replied(contact, p, rtt);
     p.done(m.body);
   }
 
@@ -634,34 +618,11 @@ export class OverlayNode {
 
   /** Sends a request and calls `done` with the reply, or undefined after the time-out (or when closed or too many are pending). */
   private request(address: string, contactId: NodeId | undefined, body: WireBody, done: (reply: WireBody | undefined) => void, retry = 0): void {
-    if (this.closed || this.pending.size >= this.limits.maxPendingRequests) return done(undefined);
+    if (this.closed) return done(undefined);
     const kind = body.case as keyof typeof REPLY_OF;
-    let tx = this.random.nextU32();
-    while (this.pending.has(tx)) tx = this.random.nextU32();
-    const contact = contactId ? this.table.get(contactId) : undefined;
-    const srtt = contact?.link.srtt;
-    const timeout = requestTimeoutMs(srtt, this.unknownPeerRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
-    if (contact) contact.link.requests++;
-    const cancel = this.clock.setTimer(() => {
-      if (this.pending.get(tx)?.cancel !== cancel) return;
-      this.pending.delete(tx);
-      this.counters.timeouts++;
-      if (contactId) this.failed(contactId);
-      done(undefined);
-    }, timeout);
-    this.pending.set(tx, { to: address, expect: REPLY_OF[kind], contactId, sentAt: this.clock.now(), counted: contact !== undefined, unmeasured: srtt === undefined, cancel, done });
+    const tx = this.pending.open(address, contactId, retry, { expect: REPLY_OF[kind], done }, () => done(undefined));
+    if (tx === undefined) return done(undefined);
     this.emit(address, { version: WIRE_VERSION, flags: 0, tx, sender: this.id, body });
-  }
-
-  // A request to a contact went unanswered: after maxFailures in a row it leaves the table.
-  private failed(id: NodeId): void {
-    const c = this.table.get(id);
-    if (!c) return;
-    c.link.timeouts++;
-    if (++c.failures >= this.limits.maxFailures) {
-      this.table.remove(id);
-      this.counters.evictions++;
-    }
   }
 
   // Sends a message, through the peer's relay when it can only be reached that way.

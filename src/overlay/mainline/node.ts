@@ -10,12 +10,13 @@ import { realClock, type Clock } from '../../net/clock.ts';
 import type { Datagram, DatagramEndpoint } from '../../net/datagram.ts';
 import { Prng } from '../../net/prng.ts';
 import { checkId, idHex, randomId, type NodeId } from '../id.ts';
-import { PopulationRtt, recordRtt, requestTimeoutMs, type Contact } from '../link.ts';
+import type { Contact } from '../link.ts';
 import { runLookup } from '../lookup.ts';
 import type { WireContact } from '../messages.ts';
 import { SourceRateLimiter } from '../rate-limit.ts';
 import { resolveLimits } from '../limits.ts';
 import { bucketsBeyondNearest, everyFromRandomPhase, refreshBuckets } from '../maintenance.ts';
+import { PendingRequests } from '../requests.ts';
 import { RoutingTable } from '../routing-table.ts';
 import { bdict, type BDict, type BValue } from './bencode.ts';
 import { COMPACT_NODE_BYTES, encodeNodes, parseUdpIpv4, udpAddress, validPort, type CompactNode, type PeerAddress } from './compact.ts';
@@ -90,13 +91,8 @@ export interface AnnounceResult {
 
 type Reply = { readonly ok: true; readonly reply: MainlineReply } | { readonly ok: false; readonly error: { code: number; message: string } | undefined };
 
-interface Pending {
-  readonly to: string;
-  readonly expectId: NodeId | undefined;
-  readonly sentAt: number;
-  /** Whether the peer's RTT was unknown when it was sent: only such round trips feed the estimate for unknown peers. */
-  readonly unmeasured: boolean;
-  readonly cancel: () => void;
+/** What a pending query keeps beside the common fields: its callback. */
+interface QueryExtra {
   readonly done: (r: Reply) => void;
 }
 
@@ -123,8 +119,7 @@ export class MainlineNode {
   private readonly krpc: KrpcLimits;
   private readonly tokens: TokenIssuer;
   private readonly limiter: SourceRateLimiter;
-  private readonly pending = new Map<number, Pending>();
-  private readonly unknownPeerRtt = new PopulationRtt();
+  private readonly pending: PendingRequests<QueryExtra>;
   private readonly verifying = new Set<string>();
   private readonly evicting = new Set<number>();
   // Per contact, its compact node info (a contact whose address changes is a new object, so this cannot go stale).
@@ -154,6 +149,7 @@ export class MainlineNode {
     this.version = version.slice();
     this.address = formatAddress(endpoint.address);
     this.table = new RoutingTable(this.id, limits.k, limits.maxContacts);
+    this.pending = new PendingRequests({ clock: this.clock, random: this.random, table: this.table, limits, counters: this.counters });
     this.peers = new PeerStore(limits.maxInfoHashes, limits.maxPeersPerInfoHash, limits.peerTtlMs);
     this.krpc = { maxMessageBytes: limits.maxMessageBytes, maxNodesPerReply: limits.maxNodesPerReply, maxValuesPerReply: limits.maxValuesPerReply };
     this.tokens = new TokenIssuer(limits.tokenRotateMs, this.clock.now());
@@ -334,11 +330,7 @@ export class MainlineNode {
     this.closed = true;
     for (const stop of this.timers) stop();
     this.stopReadable?.();
-    for (const [tx, p] of this.pending) {
-      this.pending.delete(tx);
-      p.cancel();
-      p.done({ ok: false, error: undefined });
-    }
+    this.pending.abandonAll((p) => p.done({ ok: false, error: undefined }));
     await this.endpoint.close();
   }
 
@@ -379,7 +371,8 @@ export class MainlineNode {
       }
       if (m.y === 'e') {
         c.errorsReceived++;
-        return this.settle(tx!, p, { ok: false, error: { code: m.code, message: m.message } });
+        this.pending.settle(tx!, p);
+        return p.done({ ok: false, error: { code: m.code, message: m.message } });
       }
       let reply: MainlineReply;
       try {
@@ -389,19 +382,15 @@ export class MainlineNode {
         return;
       }
       // A node answering under another id than the one we asked is confused or lying: its reply teaches nothing.
-      if (p.expectId !== undefined && !sameBytes(p.expectId, reply.id)) {
+      if (p.contactId !== undefined && !sameBytes(p.contactId, reply.id)) {
         c.unexpectedReplies++;
         return;
       }
+      const rtt = this.pending.settle(tx!, p);
       this.learn(reply.id, from);
-      const rtt = this.clock.now() - p.sentAt;
-      if (p.unmeasured) this.unknownPeerRtt.record(rtt);
       const contact = this.table.get(reply.id);
-      if (contact) {
-        contact.link.replies++;
-        recordRtt(contact.link, rtt);
-      }
-      return this.settle(tx!, p, { ok: true, reply });
+      if (contact) PendingRequests.replied(contact, p, rtt);
+      return p.done({ ok: true, reply });
     }
     if (!this.limiter.allow(from, this.clock.now())) {
       c.rateLimited++;
@@ -456,12 +445,6 @@ export class MainlineNode {
     }
   }
 
-  private settle(tx: number, p: Pending, r: Reply): void {
-    this.pending.delete(tx);
-    p.cancel();
-    p.done(r);
-  }
-
   // A node queried us. A known contact is fresh again; an unknown one enters the table only after it
   // answers a ping of ours (BEP 5's "good" node), so a spoofed source cannot plant contacts.
   private heardQuery(id: NodeId, from: string): void {
@@ -507,36 +490,14 @@ export class MainlineNode {
 
   /** Sends a query and calls `done` with the reply, a KRPC error, or nothing after the time-out (or when closed or too many are pending). */
   private query(address: string, expectId: NodeId | undefined, method: string, args: BDict, done: (r: Reply) => void, retry = 0): void {
-    if (this.closed || this.pending.size >= this.limits.maxPendingRequests) return done({ ok: false, error: undefined });
-    let tx = this.random.nextU32();
-    while (this.pending.has(tx)) tx = this.random.nextU32();
-    const contact = expectId ? this.table.get(expectId) : undefined;
-    const srtt = contact?.link.srtt;
-    const timeout = requestTimeoutMs(srtt, this.unknownPeerRtt, this.limits.minRpcTimeoutMs, this.limits.rpcTimeoutMs, retry);
-    if (contact) contact.link.requests++;
-    const cancel = this.clock.setTimer(() => {
-      if (this.pending.get(tx)?.cancel !== cancel) return;
-      this.pending.delete(tx);
-      this.counters.timeouts++;
-      if (expectId) this.failed(expectId);
-      done({ ok: false, error: undefined });
-    }, timeout);
-    this.pending.set(tx, { to: address, expectId, sentAt: this.clock.now(), unmeasured: srtt === undefined, cancel, done });
+    const failed = () => done({ ok: false, error: undefined });
+    if (this.closed) return failed();
+    const tx = this.pending.open(address, expectId, retry, { done }, failed);
+    if (tx === undefined) return failed();
     const t = new Uint8Array([tx >>> 24, (tx >>> 16) & 255, (tx >>> 8) & 255, tx & 255]);
     // The arguments map is shared by every query of a lookup: `id` is set on each send, the same value every time.
     args.set('id', this.idBytes);
     this.send(address, encodeQuery(t, method, args, this.version));
-  }
-
-  // A query to a contact went unanswered: after maxFailures in a row it leaves the table.
-  private failed(id: NodeId): void {
-    const c = this.table.get(id);
-    if (!c) return;
-    c.link.timeouts++;
-    if (++c.failures >= this.limits.maxFailures) {
-      this.table.remove(id);
-      this.counters.evictions++;
-    }
   }
 
   private send(to: string | InetAddress, bytes: Uint8Array): void {
