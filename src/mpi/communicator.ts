@@ -26,8 +26,9 @@ export class Communicator extends PointToPoint {
       rank: this.rank,
       size: this.size,
       send: (value, dest, tag) => this.collSend(value, dest, tag),
-      recv: (source, tag) => this.collRecv(source, tag),
+      recv: (source, tag, into) => this.collRecv(source, tag, into),
       recvTagged: (source) => this.collRecvTagged(source),
+      shared: engine.transport.sharedMemory?.(context + 1),
     };
   }
 

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import { isThisHost, networkHost, placeRanks, type HostSlots } from './hosts.ts';
 import { serveRendezvous } from './process/rendezvous.ts';
+import { removeSharedFiles } from './process/shared-files.ts';
 import { DEFAULT_SSH, signalLine, sshCommand } from './process/ssh.ts';
 import { localAddressToward } from '../net/route.ts';
 import { ABORT_LINE } from './transport.ts';
@@ -157,6 +158,8 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     void rendezvous?.close();
+    // A rank that crashed left its shared broadcast files behind; the others removed their own.
+    children.forEach((child, rank) => child.pid !== undefined && !remote[rank] && removeSharedFiles(child.pid));
     const ranks = exits.map((e, rank) => e ?? { rank, code: null, signal: null, ended: true });
     resolveResult(summarize(np, ranks, failure));
   };
