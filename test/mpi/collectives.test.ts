@@ -7,7 +7,7 @@ import { collectiveChecks } from './collective-checks.ts';
 import { fixture } from './helpers.ts';
 
 // Each job runs every collective against a naive reference (test/mpi/fixtures/collectives.ts). Thread
-// ranks and Unix domain sockets are in collectives-threads.test.ts, so that the two files run side by side.
+// ranks and a job over TCP are in collectives-threads.test.ts, so that the two files run side by side.
 for (let np = 1; np <= 7; np++) {
   test(`every collective matches its reference with ${np} rank${np === 1 ? '' : 's'} as processes`, async () => {
     const lines: string[] = [];
@@ -17,9 +17,9 @@ for (let np = 1; np <= 7; np++) {
   });
 }
 
-test('without shared memory (COURIER_MPI_SHM=0) large broadcasts travel over the sockets and still match', async () => {
+test('over TCP and without shared memory (COURIER_MPI_SHM=0) large broadcasts travel over the sockets and still match', async () => {
   const lines: string[] = [];
-  const result = await launch({ np: 4, env: { COURIER_MPI_SHM: '0' }, program: fixture('collectives.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+  const result = await launch({ np: 4, net: 'tcp', env: { COURIER_MPI_SHM: '0' }, program: fixture('collectives.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
   assert.equal(result.exitCode, 0, `${result.summary}\n${lines.filter((l) => !l.startsWith('[0] ok ')).join('\n')}`);
   for (const name of collectiveChecks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
 });
