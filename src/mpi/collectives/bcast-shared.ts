@@ -35,7 +35,8 @@ export async function sharedBcast(c: Channel, value: TypedArray | undefined, des
   try {
     c.shared!.read(name, into);
   } catch (err) {
-    for (const p of sends) p.catch(() => undefined); // this rank fails with `err`
+    // This rank fails with `err`; it still acknowledges, so that the root is not kept from reusing its file.
+    for (const p of [...sends, c.send(0, real(0), CollTag.BcastRead)]) p.catch(() => undefined);
     throw err;
   }
   sends.push(c.send(0, real(0), CollTag.BcastRead));
