@@ -26,7 +26,7 @@ export class Communicator extends PointToPoint {
       rank: this.rank,
       size: this.size,
       send: (value, dest, tag) => this.collSend(value, dest, tag),
-      recv: (source, tag, into) => this.collRecv(source, tag, into),
+      recv: (source, tag) => this.collRecv(source, tag),
       recvTagged: (source) => this.collRecvTagged(source),
       shared: engine.transport.sharedMemory?.(context + 1),
     };

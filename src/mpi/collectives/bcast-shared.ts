@@ -44,10 +44,11 @@ export async function sharedBcast(c: Channel, value: TypedArray | undefined, des
   return decodeValue(dtype, new Uint8Array(into.buffer, into.byteOffset, bytes)) as TypedArray; // dtype is a typed-array code (the root's)
 }
 
-// The descriptor came from another rank: a malformed one is a protocol error, not a crash further on.
+// The descriptor came from another rank: a malformed one is a protocol error, not a crash further on
+// (element type 0, a serialised value, never travels this way).
 function checked(descriptor: unknown): SharedDescriptor {
   const d = descriptor as unknown[];
-  if (!Array.isArray(d) || d.length !== 3 || typeof d[0] !== 'string' || !Number.isInteger(d[1]) || !Number.isSafeInteger(d[2]) || (d[2] as number) < 0) {
+  if (!Array.isArray(d) || d.length !== 3 || typeof d[0] !== 'string' || !Number.isInteger(d[1]) || (d[1] as number) < 1 || !Number.isSafeInteger(d[2]) || (d[2] as number) < 0) {
     throw new ProtocolError('malformed shared broadcast descriptor', {});
   }
   return d as unknown as SharedDescriptor;

@@ -9,8 +9,7 @@ export interface Channel {
   readonly rank: number;
   readonly size: number;
   send(value: unknown, dest: number, tag: number): Promise<unknown>;
-  /** Receives from `source`; with `into`, into that typed array (which the message must fit). */
-  recv(source: number, tag: number, into?: TypedArray): Promise<unknown>;
+  recv(source: number, tag: number): Promise<unknown>;
   /** Receives the next collective message from `source` whatever its tag, and says which tag it had. */
   recvTagged(source: number): Promise<{ readonly value: unknown; readonly tag: number }>;
   /** Memory every rank of the communicator can read (process ranks of one host); undefined otherwise. */
@@ -34,9 +33,9 @@ export const enum CollTag {
   BcastLarge = 12,
   /** A large broadcast's blocks for one subtree. */
   BcastScatter = 13,
-  /** A shared-memory broadcast's file name, element count and type, and byte size, sent down the binomial tree. */
+  /** A shared-memory broadcast's descriptor (file name, element type, byte size), sent down the binomial tree. */
   BcastShared = 14,
-  /** A shared-memory broadcast's fan-in: this subtree has read the root's file. */
+  /** A shared-memory broadcast's acknowledgement to the root: this rank has read the root's file. */
   BcastRead = 15,
 }
 
