@@ -158,7 +158,8 @@ export class PointToPoint {
 
   /** Sends in the collective context (never matches user messages). */
   protected collSend(value: unknown, dest: number, tag: number): Promise<undefined> {
-    return this.engine.send(this.context + 1, this.toWorld[dest]!, tag, value, 'standard', () => `collective send to ${dest}`).wait();
+    // Borrowed: a collective leaves its arrays untouched until the sends complete, so they need no copy.
+    return this.engine.send(this.context + 1, this.toWorld[dest]!, tag, value, 'standard', () => `collective send to ${dest}`, true).wait();
   }
 
   /** Receives in the collective context. */

@@ -28,6 +28,7 @@ export class Communicator extends PointToPoint {
       send: (value, dest, tag) => this.collSend(value, dest, tag),
       recv: (source, tag) => this.collRecv(source, tag),
       recvTagged: (source) => this.collRecvTagged(source),
+      shared: engine.transport.sharedMemory?.(context + 1),
     };
   }
 

@@ -6,7 +6,7 @@ import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { BsendBuffer } from './bsend-buffer.ts';
 import { ANY_SOURCE, ANY_TAG, MPI_DEFAULTS } from './constants.ts';
 import { MpiAbortError, MpiRankFailedError, MpiReadySendError, MpiTruncateError, MpiUnexpectedOverflowError } from './errors.ts';
-import { decodeValue, DType, elementCount, encodeValue, viewOf, type Encoded, type TypedArray } from './payload.ts';
+import { decodeValue, DType, elementCount, encodeValue, isTypedArray, viewOf, type Encoded, type TypedArray } from './payload.ts';
 import { Request, type Describe, type Status } from './request.ts';
 import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
@@ -50,6 +50,8 @@ interface Outgoing {
   readonly dest: number;
   readonly header: Header;
   readonly bytes: Uint8Array;
+  /** The bytes are the sender's own array (a borrowed send), not a copy. */
+  readonly borrowed: boolean;
   readonly request: Request<undefined>;
   readonly release: (() => void) | undefined;
 }
@@ -127,13 +129,18 @@ export class Engine implements TransportSink {
    * and buffered once the data left the caller's hands (buffered: at once), synchronous once the receiver
    * matched it, ready once the receiver confirmed a posted receive (MpiReadySendError if there was none).
    */
-  send(context: number, dest: number, tag: number, value: unknown, mode: SendMode, what: Describe): Request<undefined> {
+  send(context: number, dest: number, tag: number, value: unknown, mode: SendMode, what: Describe, borrow = false): Request<undefined> {
     const request = new Request<undefined>(what, this.clock);
     if (this.failure) return failed(request, this.failure);
     let encoded: Encoded;
+    // With `borrow` (collectives, which leave their arrays untouched until they return), a typed array past
+    // the eager limit travels from the caller's memory, and the send completes once the transport has let
+    // go of it (over sockets: once the peer took it, which costs a small acknowledgement). Smaller ones are
+    // copied as usual: for them the copy costs less than waiting for that acknowledgement.
+    const borrowed = borrow && mode === 'standard' && dest !== this.rank && isTypedArray(value) && value.byteLength > this.eagerLimit;
     try {
       // A small typed array that the transport copies before send returns needs no copy of its own.
-      encoded = (mode !== 'buffered' && dest !== this.rank ? viewOf(value, this.copyLimit) : undefined) ?? encodeValue(value);
+      encoded = (mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined) ?? encodeValue(value);
     } catch (err) {
       return failed(request, err);
     }
@@ -167,7 +174,7 @@ export class Engine implements TransportSink {
       this.handOff(owner, mode === 'buffered' ? (posted ?? Promise.resolve()) : posted, flags === 0);
     } else {
       this.counters.rendezvousSent++;
-      this.awaitingCts.set(msgId, { dest, header, bytes, request: owner, release });
+      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, request: owner, release });
       this.post(dest, header, null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
     }
     return request;
@@ -290,8 +297,8 @@ export class Engine implements TransportSink {
   // ---- protocols ----
 
   // Undefined when the packet was handed off at once, else the transport's promise.
-  private post(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
-    if (dest !== this.rank) return this.transport.send(dest, header, body);
+  private post(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
+    if (dest !== this.rank) return this.transport.send(dest, header, body, borrowed);
     // To itself a rank needs no transport; a microtask keeps the order of its own packets. The send
     // completes after its packet was taken in (so an overflow it causes fails it, as at another rank).
     queueMicrotask(() => this.packet(dest, header, body));
@@ -382,7 +389,7 @@ export class Engine implements TransportSink {
     if (!out) return;
     this.awaitingCts.delete(msgId);
     const data: Header = { ...out.header, kind: Kind.Data };
-    this.handOff(out.request, this.post(out.dest, data, out.bytes), true);
+    this.handOff(out.request, this.post(out.dest, data, out.bytes, out.borrowed), true);
   }
 
   // A request whose data is being handed to the transport: it completes (if `completes`) when the transport

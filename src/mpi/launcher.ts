@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.ts';
 import { realClock, type Clock } from '../net/clock.ts';
 import { isThisHost, networkHost, placeRanks, type HostSlots } from './hosts.ts';
 import { serveRendezvous } from './process/rendezvous.ts';
+import { removeSharedFiles } from './process/shared-files.ts';
 import { DEFAULT_SSH, signalLine, sshCommand } from './process/ssh.ts';
 import { localAddressToward } from '../net/route.ts';
 import { ABORT_LINE } from './transport.ts';
@@ -26,7 +27,11 @@ export interface LaunchOptions {
   /** Extra environment for every rank. */
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
-  /** `ipc` connects the ranks over Unix domain sockets instead of TCP on 127.0.0.1. */
+  /**
+   * `ipc` connects the ranks over Unix domain sockets, `tcp` over TCP on 127.0.0.1. Default: `ipc` when every
+   * rank runs on this host (a message then costs its sender about 2 µs of system time instead of 5 µs
+   * through the loopback TCP stack), else `tcp`.
+   */
   readonly net?: 'tcp' | 'ipc';
   /** Receives each line a rank prints. Default: `[rank] line` on this process's stdout or stderr. */
   readonly onLine?: (rank: number, stream: 'stdout' | 'stderr', line: string) => void;
@@ -93,7 +98,8 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
   const placement = options.hosts ? placeRanks(np, options.hosts) : new Array<string>(np).fill('localhost');
   const remote = placement.map((host) => !isThisHost(host));
   const anyRemote = remote.some(Boolean);
-  if (anyRemote && options.net === 'ipc') throw new InvalidArgumentError('--ipc connects ranks of one host: it cannot be combined with remote --hosts', {});
+  const net = options.net ?? (anyRemote ? 'tcp' : 'ipc');
+  if (anyRemote && net === 'ipc') throw new InvalidArgumentError('--ipc connects ranks of one host: it cannot be combined with remote --hosts', {});
   // Ranks on other hosts reach the rendezvous, and each other, through the address of the interface that
   // routes to them, so then the rendezvous listens on every interface and ranks here listen on that address.
   const toward = new Map<string, string>();
@@ -157,6 +163,8 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
     void rendezvous?.close();
+    // A rank that crashed left its shared broadcast files behind; the others removed their own.
+    children.forEach((child, rank) => child.pid !== undefined && !remote[rank] && removeSharedFiles(child.pid));
     const ranks = exits.map((e, rank) => e ?? { rank, code: null, signal: null, ended: true });
     resolveResult(summarize(np, ranks, failure));
   };
@@ -168,7 +176,7 @@ export async function startJob(options: LaunchOptions): Promise<Job> {
       COURIER_SIZE: String(np),
       COURIER_JOB: job,
       ...(rendezvous ? { COURIER_RENDEZVOUS: `tcp://${remote[rank] ? toward.get(host)! : '127.0.0.1'}:${rendezvousPort}` } : {}),
-      ...(options.net === 'ipc' ? { COURIER_MPI_NET: 'ipc' } : {}),
+      ...(net === 'ipc' ? { COURIER_MPI_NET: 'ipc' } : {}),
       ...(remote[rank] ? { COURIER_MPI_HOST: networkHost(host) } : hereAddress ? { COURIER_MPI_HOST: hereAddress } : {}),
     };
     const command = [...nodeArgs, options.program, ...(options.args ?? [])];

@@ -61,7 +61,8 @@ export function isTypedArray(value: unknown): value is TypedArray {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) && dtypeOf(value) !== DType.Serialized;
 }
 
-function dtypeOf(value: ArrayBufferView): DType {
+/** The element type code of an array view (DType.Serialized for anything that is not a typed array). */
+export function dtypeOf(value: ArrayBufferView): DType {
   for (let code = 1; code < CONSTRUCTORS.length; code++) if (value instanceof CONSTRUCTORS[code]!) return code;
   return DType.Serialized;
 }

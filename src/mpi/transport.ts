@@ -1,3 +1,4 @@
+import type { SharedMemory } from './process/shared-files.ts';
 import type { Header } from './wire.ts';
 
 /** What a transport delivers to the matching engine. */
@@ -27,8 +28,16 @@ export interface Transport {
    * Queues a packet for world rank `dest` (never the sender itself). Returns undefined when it was handed
    * off at once (the common case: no promise per packet); else a promise that resolves once it is handed
    * off, waiting under flow control, or rejects with the transport's error when the peer is gone.
+   * With `borrowed`, the body is the caller's own memory (not a copy made for the transport): the transport
+   * must not keep it past the returned promise (it copies it, or resolves only once it no longer reads it,
+   * e.g. after the peer took it), and never transfers its buffer away.
    */
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined;
+  send(dest: number, header: Header, body: Uint8Array | null, borrowed?: boolean): Promise<void> | undefined;
+  /**
+   * Memory every rank can read, for the collectives of the communicator with collective context `context`:
+   * present only when all ranks are processes of this host (see SharedFiles); undefined otherwise.
+   */
+  sharedMemory?(context: number): SharedMemory | undefined;
   /** Starts delivering incoming packets and failures to `sink`. Called once. */
   start(sink: TransportSink): void;
   /** Ends the whole job with exit `code`: tells the other ranks (best effort), then ends this one. Never resolves. */

@@ -4,7 +4,7 @@ import { launch } from '../../src/mpi/launcher.ts';
 import { collectiveChecks } from './collective-checks.ts';
 import { fixture } from './helpers.ts';
 
-// The same checks as collectives.test.ts, with the ranks as worker threads.
+// The same checks as collectives.test.ts, with the ranks as worker threads (and one job over TCP).
 for (let np = 1; np <= 7; np++) {
   test(`every collective matches its reference with ${np} rank${np === 1 ? '' : 's'} as threads`, async () => {
     const lines: string[] = [];
@@ -14,9 +14,9 @@ for (let np = 1; np <= 7; np++) {
   });
 }
 
-test('ranks connected over Unix domain sockets (--ipc) pass every collective too', async () => {
+test('ranks connected over TCP (net: tcp; Unix domain sockets are the default on one host) pass every collective too', async () => {
   const lines: string[] = [];
-  const result = await launch({ np: 4, net: 'ipc', program: fixture('collectives.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
+  const result = await launch({ np: 4, net: 'tcp', program: fixture('collectives.ts'), onLine: (rank, _s, line) => lines.push(`[${rank}] ${line}`), killGraceMs: 500, signal: AbortSignal.timeout(50_000) });
   assert.equal(result.exitCode, 0, `${result.summary}\n${lines.filter((l) => !l.startsWith('[0] ok ')).join('\n')}`);
   for (const name of collectiveChecks) assert.ok(lines.includes(`[0] ok ${name}`), `${name} did not pass`);
 });

@@ -48,8 +48,9 @@ test('operations: element-wise on typed arrays, minloc/maxloc ties take the lowe
 test('the job comes from COURIER_*, Slurm, Open MPI or PMI variables, else a singleton', () => {
   assert.deepEqual(
     { ...readJobEnv({ COURIER_RANK: '2', COURIER_SIZE: '4', COURIER_RENDEZVOUS: 'tcp://127.0.0.1:9', COURIER_JOB: 'j' }) },
-    { rank: 2, size: 4, rendezvous: 'tcp://127.0.0.1:9', rankZeroServes: false, host: '127.0.0.1', net: 'tcp', job: 'j', launcher: 'courier' },
+    { rank: 2, size: 4, rendezvous: 'tcp://127.0.0.1:9', rankZeroServes: false, host: '127.0.0.1', net: 'tcp', sharedMemory: true, job: 'j', launcher: 'courier' },
   );
+  assert.equal(readJobEnv({ COURIER_RANK: '0', COURIER_SIZE: '2', COURIER_RENDEZVOUS: 'tcp://127.0.0.1:9', COURIER_MPI_SHM: '0' }).sharedMemory, false);
   const slurm = readJobEnv({ SLURM_PROCID: '1', SLURM_NTASKS: '3', SLURM_JOB_ID: '77', COURIER_RENDEZVOUS: 'tcp://node0:7777', COURIER_MPI_HOST: '0.0.0.0' });
   assert.deepEqual([slurm.launcher, slurm.rank, slurm.size, slurm.rankZeroServes, slurm.job, slurm.host], ['slurm', 1, 3, true, '77', '0.0.0.0']);
   const ompi = readJobEnv({ OMPI_COMM_WORLD_RANK: '0', OMPI_COMM_WORLD_SIZE: '2', COURIER_RENDEZVOUS: 'tcp://h:1' });

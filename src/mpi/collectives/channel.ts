@@ -2,6 +2,7 @@
 // context, so collective traffic never matches user messages.
 import { InvalidArgumentError } from '../../errors.ts';
 import { sameKind, type TypedArray } from '../payload.ts';
+import type { SharedMemory } from '../process/shared-files.ts';
 
 /** Point-to-point in a communicator's collective context. */
 export interface Channel {
@@ -11,6 +12,8 @@ export interface Channel {
   recv(source: number, tag: number): Promise<unknown>;
   /** Receives the next collective message from `source` whatever its tag, and says which tag it had. */
   recvTagged(source: number): Promise<{ readonly value: unknown; readonly tag: number }>;
+  /** Memory every rank of the communicator can read (process ranks of one host); undefined otherwise. */
+  readonly shared?: SharedMemory | undefined;
 }
 
 /** Tags of the collectives: every rank calls collectives in the same order, so these only help debugging. */
@@ -30,6 +33,10 @@ export const enum CollTag {
   BcastLarge = 12,
   /** A large broadcast's blocks for one subtree. */
   BcastScatter = 13,
+  /** A shared-memory broadcast's descriptor (file name, element type, byte size), sent down the binomial tree. */
+  BcastShared = 14,
+  /** A shared-memory broadcast's acknowledgement to the root: this rank has read the root's file. */
+  BcastRead = 15,
 }
 
 /** Sends to `dest` and receives from `source` at once (so large rendezvous messages cannot deadlock). */

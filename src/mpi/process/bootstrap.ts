@@ -13,6 +13,8 @@ export interface JobEnv {
   readonly host: string;
   /** `ipc` for Unix domain sockets between ranks on one host (COURIER_MPI_NET=ipc), else `tcp`. */
   readonly net: 'tcp' | 'ipc';
+  /** False when COURIER_MPI_SHM=0: no shared-memory collectives even on one host. */
+  readonly sharedMemory: boolean;
   /** A name unique to the job, for socket paths (COURIER_JOB, SLURM_JOB_ID, or the rendezvous port). */
   readonly job: string;
   /** Where the rank and size came from. */
@@ -35,7 +37,8 @@ export function readJobEnv(env: NodeJS.ProcessEnv = process.env): JobEnv {
   const host = env.COURIER_MPI_HOST ?? '127.0.0.1';
   const net = env.COURIER_MPI_NET === 'ipc' ? 'ipc' : 'tcp';
   const rendezvous = env.COURIER_RENDEZVOUS;
-  if (!found) return { rank: 0, size: 1, rendezvous: undefined, rankZeroServes: false, host, net, job: String(process.pid), launcher: 'singleton' };
+  const sharedMemory = env.COURIER_MPI_SHM !== '0';
+  if (!found) return { rank: 0, size: 1, rendezvous: undefined, rankZeroServes: false, host, net, sharedMemory, job: String(process.pid), launcher: 'singleton' };
   const [launcher, rankVar, sizeVar] = found;
   const rank = integer(env[rankVar]!, rankVar);
   const size = integer(env[sizeVar]!, sizeVar);
@@ -47,7 +50,7 @@ export function readJobEnv(env: NodeJS.ProcessEnv = process.env): JobEnv {
     );
   }
   const job = env.COURIER_JOB ?? env.SLURM_JOB_ID ?? env.OMPI_MCA_ess_base_jobid ?? (rendezvous ?? '').replace(/\W+/g, '-');
-  return { rank, size, rendezvous, rankZeroServes: launcher !== 'courier', host, net, job, launcher };
+  return { rank, size, rendezvous, rankZeroServes: launcher !== 'courier', host, net, sharedMemory, job, launcher };
 }
 
 function integer(text: string, name: string): number {

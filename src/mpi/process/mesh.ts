@@ -5,7 +5,7 @@ import { rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from '../../errors.ts';
-import { formatAddress } from '../../net/address.ts';
+import { formatAddress, parseAddress } from '../../net/address.ts';
 import { realClock, type Clock } from '../../net/clock.ts';
 import type { MessageStream } from '../../net/stream.ts';
 import { connect, listen } from '../../net/tcp.ts';
@@ -16,8 +16,10 @@ import { encodeHeader, Flag, hasBody, HEADER_BYTES, Kind, readHeader, writeHeade
 
 // Bodies up to this many bytes travel in the same stream message as their header.
 const INLINE_BYTES = 8 * 1024;
+const CONFIRM = Object.freeze({ confirm: true });
 import type { JobEnv } from './bootstrap.ts';
 import { register, serveRendezvous } from './rendezvous.ts';
+import { SharedFiles, type SharedMemory } from './shared-files.ts';
 
 /** Options of the process transport. */
 export interface MeshOptions {
@@ -26,6 +28,11 @@ export interface MeshOptions {
   /** Declare a silent peer failed after this long, ms (0: rely on the connection breaking). Default 0. */
   readonly idleTimeoutMs?: number;
   readonly clock?: Clock;
+  /**
+   * Broadcast large typed arrays through shared files (SharedFiles) when every rank runs on this host.
+   * Default true; COURIER_MPI_SHM=0 in the environment turns it off too.
+   */
+  readonly sharedMemory?: boolean;
 }
 
 /**
@@ -68,13 +75,21 @@ export async function connectMesh(job: JobEnv, options: MeshOptions = {}): Promi
     await accepting;
     await listener.close();
     if (socketPath) rmSync(socketPath, { force: true });
-    return new MeshTransport(job.rank, job.size, streams);
+    const shared = options.sharedMemory !== false && job.sharedMemory && addresses.every(isLocal) ? SharedFiles.open() : undefined;
+    return new MeshTransport(job.rank, job.size, streams, shared);
   } catch (err) {
     await listener.close();
     throw err;
   } finally {
     await rendezvous?.close();
   }
+}
+
+// Only ranks of this host listen on a loopback address or a Unix socket (another host could not reach them).
+function isLocal(address: string): boolean {
+  const parsed = parseAddress(address);
+  if (parsed.transport === 'ipc') return true;
+  return parsed.host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(parsed.host);
 }
 
 // Undefined when the stream took the message without waiting (no promise to follow per packet).
@@ -93,9 +108,14 @@ export class MeshTransport implements Transport {
     readonly rank: number,
     readonly size: number,
     private readonly streams: readonly (MessageStream | undefined)[],
+    private readonly shared?: SharedFiles,
   ) {}
 
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
+  sharedMemory(context: number): SharedMemory | undefined {
+    return this.shared?.scope(context);
+  }
+
+  send(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
     const stream = this.streams[dest]!;
     if (!body || body.length <= INLINE_BYTES) {
       // One stream message instead of two: for small messages the copy costs less than a second frame.
@@ -105,7 +125,10 @@ export class MeshTransport implements Transport {
       return handedOff(stream.send(message));
     }
     const sent = stream.send(encodeHeader(header));
-    return Promise.all([sent, stream.send(body)]).then(() => undefined);
+    // The stream writes a large body to the socket as it is, and the socket may hold on to it after `send`
+    // resolves; a borrowed body is released only once the peer has taken the message (the stream's
+    // confirmation: a small acknowledgement back, sent as soon as the peer's read loop takes it).
+    return Promise.all([sent, stream.send(body, borrowed ? CONFIRM : undefined)]).then(() => undefined);
   }
 
   start(sink: TransportSink): void {
@@ -131,6 +154,7 @@ export class MeshTransport implements Transport {
 
   async close(): Promise<void> {
     this.closing = true;
+    this.shared?.close();
     await Promise.all(this.streams.map((s) => s?.close()));
   }
 

@@ -83,9 +83,10 @@ export class ThreadTransport implements Transport {
     this.ports = job.ports;
   }
 
-  send(dest: number, header: Header, body: Uint8Array | null): Promise<void> | undefined {
+  send(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
     const bodyBytes = body?.length ?? 0;
-    if (header.kind === Kind.Data && body && bodyBytes >= PORT_BYTES) return this.sendByPort(dest, header, body);
+    // A borrowed body is the caller's memory: it is copied first, never moved away from the caller.
+    if (header.kind === Kind.Data && body && bodyBytes >= PORT_BYTES) return this.sendByPort(dest, header, borrowed ? body.slice() : body);
     const length = RECORD_HEADER + bodyBytes;
     const record = new Uint8Array(4 + length);
     record[0] = length >>> 24;
