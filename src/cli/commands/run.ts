@@ -2,19 +2,20 @@ import { parseHosts } from '../../mpi/hosts.ts';
 import { launch } from '../../mpi/launcher.ts';
 import { parseDuration, parseFlags, UsageError, type Command } from '../command.ts';
 
-const help = `Usage: courier run -n N [--ipc] [--threads] [--hosts H:N,...] [--ssh CMD] PROGRAM [ARGS...]
+const help = `Usage: courier run -n N [--tcp] [--threads] [--hosts H:N,...] [--ssh CMD] PROGRAM [ARGS...]
        (alias: courier mpirun)
 
 Starts an MPI job of N ranks, each running PROGRAM (.js, or .ts through tsx) with ARGS. Ranks find each
-other through a rendezvous served by this command and talk over TCP on 127.0.0.1 (--ipc: Unix domain
-sockets). With --hosts, ranks fill the listed hosts in order and those on other machines are started
+other through a rendezvous served by this command and talk over Unix domain sockets (--tcp: TCP on
+127.0.0.1). With --hosts, ranks fill the listed hosts in order and those on other machines are started
 over ssh, in the same directory (a shared file system, as with Open MPI), talking over TCP. Every line a rank prints is prefixed with its rank: "[2] ...". SIGINT and SIGTERM are passed
 on to the ranks. If a rank fails, the others are ended and this command exits non-zero naming the rank
 and why (its exit code, or 128 + the signal number that killed it).
 
 Options:
   -n, --np N     number of ranks (default 1)
-  --ipc          connect the ranks over Unix domain sockets instead of TCP
+  --tcp          connect the ranks of this host over TCP on 127.0.0.1 instead of Unix domain sockets
+  --ipc          Unix domain sockets (the default on one host; kept for scripts that name it)
   --threads      run the ranks as worker threads of one process, talking through shared memory
   --kill-grace D after asking ranks to end, kill them after D (default 2s)
   --hosts LIST   hosts and slots, such as node1:4,node2:4 (a host without :N has one slot);
@@ -31,8 +32,9 @@ async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promis
   // Flags end at the program: everything after it belongs to the program.
   const at = argv.findIndex((a, i) => !a.startsWith('-') && !['-n', '--np', '--kill-grace', '--hosts', '--ssh'].includes(argv[i - 1] ?? ''));
   const own = at < 0 ? argv : argv.slice(0, at);
-  const { values } = parseFlags(own, { np: { type: 'string', short: 'n' }, ipc: { type: 'boolean' }, threads: { type: 'boolean' }, 'kill-grace': { type: 'string' }, hosts: { type: 'string' }, ssh: { type: 'string' } });
+  const { values } = parseFlags(own, { np: { type: 'string', short: 'n' }, ipc: { type: 'boolean' }, tcp: { type: 'boolean' }, threads: { type: 'boolean' }, 'kill-grace': { type: 'string' }, hosts: { type: 'string' }, ssh: { type: 'string' } });
   if (at < 0) throw new UsageError('expected a PROGRAM to run, such as examples/mpi/pi.ts');
+  if (values.tcp && values.ipc) throw new UsageError('--tcp and --ipc exclude each other');
   const np = Number(values.np ?? '1');
   if (!Number.isInteger(np) || np < 1) throw new UsageError(`-n: expected a positive integer, got '${values.np}'`);
   const grace = values['kill-grace'] === undefined ? undefined : parseDuration(values['kill-grace'], '--kill-grace');
@@ -43,7 +45,8 @@ async function runJob(argv: string[], io: Parameters<Command['run']>[1]): Promis
     np,
     program: argv[at]!,
     args: argv.slice(at + 1),
-    net: values.ipc ? 'ipc' : 'tcp',
+    // Unset: the launcher's default, Unix domain sockets when every rank is on this host, TCP otherwise.
+    net: values.tcp ? 'tcp' : values.ipc ? 'ipc' : undefined,
     threads: values.threads === true,
     forwardSignals: true,
     signal: io.signal,
