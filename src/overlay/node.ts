@@ -620,7 +620,8 @@ export class OverlayNode {
   private request(address: string, contactId: NodeId | undefined, body: WireBody, done: (reply: WireBody | undefined) => void, retry = 0): void {
     if (this.closed) return done(undefined);
     const kind = body.case as keyof typeof REPLY_OF;
-    const tx = this.pending.open(address, contactId, retry, { expect: REPLY_OF[kind], done }, () => done(undefined));
+    // Through a relay (and maybe the sender's own relay back) the round trip is longer than any measured directly.
+    const tx = this.pending.open(address, contactId, retry, { expect: REPLY_OF[kind], done }, () => done(undefined), this.viaRelay.has(address));
     if (tx === undefined) return done(undefined);
     this.emit(address, { version: WIRE_VERSION, flags: 0, tx, sender: this.id, body });
   }

@@ -46,9 +46,10 @@ export class PendingRequests<X> {
   /**
    * Registers a request to `to` (to contact `contactId`, if known; `retry`: earlier unanswered tries) and
    * returns its transaction id, or undefined when too many are pending. `onTimeout` runs if no reply
-   * settles it in time, after the contact's failure is counted.
+   * settles it in time, after the contact's failure is counted. A request that takes a longer path than
+   * any round trip measured (`detour`: through a relay) waits the full `rpcTimeoutMs`.
    */
-  open(to: string, contactId: NodeId | undefined, retry: number, extra: X, onTimeout: () => void): number | undefined {
+  open(to: string, contactId: NodeId | undefined, retry: number, extra: X, onTimeout: () => void, detour = false): number | undefined {
     const { clock, random, table, limits, counters } = this.host;
     if (this.map.size >= limits.maxPendingRequests) return undefined;
     let tx = random.nextU32();
@@ -62,7 +63,7 @@ export class PendingRequests<X> {
       counters.timeouts++;
       if (contactId) this.failed(contactId);
       onTimeout();
-    }, requestTimeoutMs(srtt, this.unknownPeerRtt, limits.minRpcTimeoutMs, limits.rpcTimeoutMs, retry));
+    }, detour ? limits.rpcTimeoutMs : requestTimeoutMs(srtt, this.unknownPeerRtt, limits.minRpcTimeoutMs, limits.rpcTimeoutMs, retry));
     this.map.set(tx, { ...extra, to, contactId, sentAt: clock.now(), counted: contact !== undefined, unmeasured: srtt === undefined, cancel });
     return tx;
   }

@@ -1,11 +1,16 @@
-// Proximity: near peers take the place of slow contacts (gossip among near nodes, measured by pings), and
+// Proximity and time-outs: near peers take the place of slow contacts (gossip among near nodes, measured by pings), and
 // requests to peers never measured wait as long as the round trips seen so far suggest.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SimNetwork } from '../../src/net/sim/network.ts';
 import { internet } from '../../src/net/sim/topology.ts';
 import { PopulationRtt, requestTimeoutMs } from '../../src/overlay/link.ts';
+import { Prng } from '../../src/net/prng.ts';
+import { VirtualClock } from '../../src/net/virtual-clock.ts';
+import { randomId } from '../../src/overlay/id.ts';
 import { OverlayNode } from '../../src/overlay/node.ts';
+import { PendingRequests } from '../../src/overlay/requests.ts';
+import { RoutingTable } from '../../src/overlay/routing-table.ts';
 
 test('a request waits 4 × the link RTT once measured, else the RTO of all round trips, doubled per unanswered try, within its bounds', () => {
   const overall = new PopulationRtt();
@@ -61,4 +66,42 @@ test('proximity neighbour selection: far buckets fill with near nodes found by a
   );
   // Every node still knows enough of the overlay to route: the responsible node of a key is reachable.
   for (const x of withP.nodes) assert.ok(x.table.size >= 4);
+});
+
+test('pending requests: an unmeasured peer gets the learnt RTO, a detour through a relay the full time-out, and a contact failing maxFailures times leaves the table', () => {
+  const clock = new VirtualClock();
+  const random = new Prng(4);
+  const table = new RoutingTable(randomId(random), 20, 100);
+  const counters = { timeouts: 0, evictions: 0 };
+  const pending = new PendingRequests<{ readonly label: string }>({ clock, random, table, limits: { maxPendingRequests: 3, minRpcTimeoutMs: 100, rpcTimeoutMs: 1000, maxFailures: 2 }, counters });
+  // Teach the unknown-peer estimate: round trips of 50 ms to peers never measured.
+  for (let i = 0; i < 20; i++) {
+    const tx = pending.open(`udp://10.0.0.${i}:1`, undefined, 0, { label: 'teach' }, () => assert.fail('answered'))!;
+    clock.advance(50);
+    pending.settle(tx, pending.get(tx)!);
+  }
+  const timedOut: string[] = [];
+  pending.open('udp://10.9.0.1:1', undefined, 0, { label: 'direct' }, () => timedOut.push('direct'));
+  pending.open('udp://10.9.0.2:1', undefined, 0, { label: 'relayed' }, () => timedOut.push('relayed'), true);
+  clock.advance(150);
+  assert.deepEqual(timedOut, ['direct'], 'the direct request waited about the learnt RTO (50 ms samples)');
+  clock.advance(850);
+  assert.deepEqual(timedOut, ['direct', 'relayed'], 'the relayed one waited the full second');
+  assert.equal(counters.timeouts, 2);
+  // A contact: two failures in a row and it is gone.
+  const peer = randomId(random);
+  table.seen(peer, 'udp://10.9.0.3:1', clock.now());
+  for (let i = 0; i < 2; i++) {
+    pending.open('udp://10.9.0.3:1', peer, i, { label: 'contact' }, () => {});
+    clock.advance(1000);
+  }
+  assert.equal(table.get(peer), undefined);
+  assert.equal(counters.evictions, 1);
+  // Bounded: past maxPendingRequests, open refuses.
+  for (let i = 0; i < 3; i++) assert.notEqual(pending.open(`udp://10.9.1.${i}:1`, undefined, 0, { label: 'fill' }, () => {}), undefined);
+  assert.equal(pending.open('udp://10.9.2.1:1', undefined, 0, { label: 'one too many' }, () => {}), undefined);
+  let abandoned = 0;
+  pending.abandonAll(() => abandoned++);
+  assert.equal(abandoned, 3);
+  assert.equal(pending.size, 0);
 });
