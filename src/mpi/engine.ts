@@ -6,7 +6,7 @@ import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { BsendBuffer } from './bsend-buffer.ts';
 import { ANY_SOURCE, ANY_TAG, MPI_DEFAULTS } from './constants.ts';
 import { MpiAbortError, MpiRankFailedError, MpiReadySendError, MpiTruncateError, MpiUnexpectedOverflowError } from './errors.ts';
-import { decodeValue, DType, elementCount, encodeValue, isTypedArray, viewOf, type Encoded, type TypedArray } from './payload.ts';
+import { decodeValue, DType, dtypeOf, elementCount, encodeValue, isTypedArray, viewOf, type Encoded, type TypedArray } from './payload.ts';
 import { Request, type Describe, type Status } from './request.ts';
 import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
@@ -52,6 +52,8 @@ interface Outgoing {
   readonly bytes: Uint8Array;
   /** The bytes are the sender's own array (a borrowed send), not a copy. */
   readonly borrowed: boolean;
+  /** The bytes lie in the transport's memory (Transport.stage), to give back if they are never sent. */
+  readonly staged: boolean;
   readonly request: Request<undefined>;
   readonly release: (() => void) | undefined;
 }
@@ -138,9 +140,13 @@ export class Engine implements TransportSink {
     // go of it (over sockets: once the peer took it, which costs a small acknowledgement). Smaller ones are
     // copied as usual: for them the copy costs less than waiting for that acknowledgement.
     const borrowed = borrow && mode === 'standard' && dest !== this.rank && isTypedArray(value) && value.byteLength > this.eagerLimit;
+    let staged: Encoded | undefined;
     try {
       // A small typed array that the transport copies before send returns needs no copy of its own.
-      encoded = (mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined) ?? encodeValue(value);
+      encoded =
+        (mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined) ??
+        (staged = borrowed || mode === 'buffered' || dest === this.rank ? undefined : this.stage(dest, value)) ??
+        encodeValue(value);
     } catch (err) {
       return failed(request, err);
     }
@@ -174,10 +180,20 @@ export class Engine implements TransportSink {
       this.handOff(owner, mode === 'buffered' ? (posted ?? Promise.resolve()) : posted, flags === 0);
     } else {
       this.counters.rendezvousSent++;
-      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, request: owner, release });
+      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, staged: staged !== undefined, request: owner, release });
       this.post(dest, header, null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
     }
     return request;
+  }
+
+  // A large typed array is copied straight into memory the receiver reads from (threads: shared slabs),
+  // when the transport has some free: the one copy a send owes its caller, and no fresh allocation.
+  private stage(dest: number, value: unknown): Encoded | undefined {
+    if (!this.transport.stage || !isTypedArray(value) || value.byteLength <= this.eagerLimit || value.byteLength > this.maxMessageBytes) return undefined;
+    const into = this.transport.stage(dest, value.byteLength);
+    if (!into) return undefined;
+    into.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return { dtype: dtypeOf(value), bytes: into };
   }
 
   /** Posts a receive: matches the oldest unexpected message first, else waits in the posted queue. */
@@ -234,7 +250,10 @@ export class Engine implements TransportSink {
     this.failure = err;
     for (const p of this.posted.splice(0)) p.request.fail(err);
     for (const p of this.awaitingData.values()) p.request.fail(err);
-    for (const o of this.awaitingCts.values()) o.request.fail(err);
+    for (const o of this.awaitingCts.values()) {
+      if (o.staged) this.transport.unstage?.(o.bytes);
+      o.request.fail(err);
+    }
     for (const r of this.awaitingAck.values()) r.fail(err);
     for (const r of [...this.inFlight]) r.fail(err);
     for (const p of this.probes.splice(0)) p.settler.reject(err);
@@ -256,12 +275,13 @@ export class Engine implements TransportSink {
     if (!this.finalizing) this.fail(new MpiRankFailedError(rank, 'it left the job (finalized or closed) while this rank was still running'));
   }
 
-  packet(source: number, header: Header, body: Uint8Array | null): void {
+  packet(source: number, header: Header, body: Uint8Array | null, lent = false): void {
     if (this.failure) return;
     switch (header.kind) {
       case Kind.Eager:
       case Kind.Rts:
-        return this.arrive({ source, header, body });
+        // A lent body may wait in the unexpected queue: it gets a copy of its own.
+        return this.arrive({ source, header, body: lent && body ? body.slice() : body });
       case Kind.Cts:
         return this.clearToSend(header.msgId);
       case Kind.Data: {
@@ -269,7 +289,7 @@ export class Engine implements TransportSink {
         const posted = this.awaitingData.get(key);
         if (!posted) return;
         this.awaitingData.delete(key);
-        return this.deliver(posted, { source, header, body });
+        return this.deliver(posted, { source, header, body }, lent);
       }
       case Kind.SyncAck:
       case Kind.ReadyAck: {
@@ -279,7 +299,9 @@ export class Engine implements TransportSink {
         return;
       }
       case Kind.ReadyNack: {
-        const request = this.awaitingAck.get(header.msgId) ?? this.awaitingCts.get(header.msgId)?.request;
+        const out = this.awaitingCts.get(header.msgId);
+        if (out?.staged) this.transport.unstage?.(out.bytes);
+        const request = this.awaitingAck.get(header.msgId) ?? out?.request;
         this.awaitingAck.delete(header.msgId);
         this.awaitingCts.delete(header.msgId);
         request?.fail(new MpiReadySendError(`ready send to rank ${source} (tag ${header.tag}) found no posted receive there; the message was dropped`, { dest: source, tag: header.tag }));
@@ -340,7 +362,9 @@ export class Engine implements TransportSink {
     this.deliver(posted, arrived);
   }
 
-  private deliver(posted: Posted, arrived: Arrived): void {
+  // A `lent` body (the transport's memory, valid during this call only) is copied once: into the receive's
+  // array, or into a new one for a receive without `into`.
+  private deliver(posted: Posted, arrived: Arrived, lent = false): void {
     const body = arrived.body ?? new Uint8Array(0);
     const header = arrived.header;
     const status = statusOf(posted.envelope, arrived);
@@ -356,7 +380,7 @@ export class Engine implements TransportSink {
         target.set(body);
         posted.request.complete(posted.into, status);
       } else {
-        posted.request.complete(decodeValue(header.dtype, body), status);
+        posted.request.complete(decodeValue(header.dtype, lent ? body.slice() : body), status);
       }
     } catch (err) {
       posted.request.fail(err);

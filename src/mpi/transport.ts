@@ -3,8 +3,12 @@ import type { Header } from './wire.ts';
 
 /** What a transport delivers to the matching engine. */
 export interface TransportSink {
-  /** A packet from world rank `source`, in the order that rank sent it. */
-  packet(source: number, header: Header, body: Uint8Array | null): void;
+  /**
+   * A packet from world rank `source`, in the order that rank sent it. A `lent` body is the transport's
+   * memory, valid only during this call: it is copied out (into the receive) before the call returns and
+   * never kept.
+   */
+  packet(source: number, header: Header, body: Uint8Array | null, lent?: boolean): void;
   /** The connection to `rank` failed (process death, reset, protocol error): the job cannot go on. */
   peerFailed(rank: number, err: Error): void;
   /** `rank` ended its connection in order (it finalized). */
@@ -33,6 +37,15 @@ export interface Transport {
    * e.g. after the peer took it), and never transfers its buffer away.
    */
   send(dest: number, header: Header, body: Uint8Array | null, borrowed?: boolean): Promise<void> | undefined;
+  /**
+   * Memory for the body of a large message to `dest` that the receiver can read where it lies (threads: a
+   * run of the job's shared slabs), or undefined when none is free now or the transport has none. The
+   * engine copies the message into it once, when the send starts, and later sends it as the Data body;
+   * a staged body that will never be sent goes back through `unstage`.
+   */
+  stage?(dest: number, bytes: number): Uint8Array | undefined;
+  /** Gives back memory from `stage` whose message was not sent (a ready send without a receive, a failure). */
+  unstage?(body: Uint8Array): void;
   /**
    * Memory every rank can read, for the collectives of the communicator with collective context `context`:
    * present only when all ranks are processes of this host (see SharedFiles); undefined otherwise.

@@ -7,6 +7,7 @@ import { realClock } from '../../net/clock.ts';
 import { errorLine, summarize, type Failure } from '../job-result.ts';
 import type { Job, JobResult, LaunchOptions, RankExit } from '../launcher.ts';
 import { allocateRing } from './ring.ts';
+import { allocateSlabs, SLAB_BYTES, SLAB_COUNT } from './slabs.ts';
 import type { ThreadControl, ThreadJob } from './transport.ts';
 
 /** Bytes of each ring between two rank threads (one per ordered pair). */
@@ -18,6 +19,7 @@ export function startThreadJob(options: LaunchOptions): Job {
   const clock = options.clock ?? realClock;
   const rings = Array.from({ length: np }, (_, from) => Array.from({ length: np }, (_, to) => (from === to ? undefined : allocateRing(THREAD_RING_BYTES))));
   const doorbells = new SharedArrayBuffer(4 * np);
+  const slabs = allocateSlabs(SLAB_COUNT, SLAB_BYTES);
   // ports[a][b]: rank a's end of the channel between ranks a and b (large rendezvous data goes through it).
   const ports: (MessagePort | undefined)[][] = Array.from({ length: np }, () => new Array<MessagePort | undefined>(np).fill(undefined));
   for (let a = 0; a < np; a++) {
@@ -39,7 +41,7 @@ export function startThreadJob(options: LaunchOptions): Job {
 
   const workers = Array.from({ length: np }, (_, rank) => {
     const own = ports[rank]!;
-    const job: ThreadJob = { rank, size: np, rings, doorbells, ports: own, program, typescript };
+    const job: ThreadJob = { rank, size: np, rings, doorbells, ports: own, slabs, slabCount: SLAB_COUNT, slabBytes: SLAB_BYTES, program, typescript };
     return new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       transferList: own.filter((p) => p !== undefined),
       argv: [...(options.args ?? [])],
