@@ -44,6 +44,8 @@ interface Arrived {
   readonly source: number;
   readonly header: Header;
   readonly body: Uint8Array | null;
+  /** The body is the transport's memory: this gives it back, once it was copied out or dropped. */
+  readonly release?: (() => void) | undefined;
 }
 
 interface Outgoing {
@@ -52,7 +54,7 @@ interface Outgoing {
   readonly bytes: Uint8Array;
   /** The bytes are the sender's own array (a borrowed send), not a copy. */
   readonly borrowed: boolean;
-  /** The bytes lie in the transport's memory (Transport.stage), to give back if they are never sent. */
+  /** The bytes went with the request to send (Transport.stage): a clear to send completes it, no data follows. */
   readonly staged: boolean;
   readonly request: Request<undefined>;
   readonly release: (() => void) | undefined;
@@ -140,13 +142,13 @@ export class Engine implements TransportSink {
     // go of it (over sockets: once the peer took it, which costs a small acknowledgement). Smaller ones are
     // copied as usual: for them the copy costs less than waiting for that acknowledgement.
     const borrowed = borrow && mode === 'standard' && dest !== this.rank && isTypedArray(value) && value.byteLength > this.eagerLimit;
-    let staged: Encoded | undefined;
+    let staged = false;
     try {
       // A small typed array that the transport copies before send returns needs no copy of its own.
-      encoded =
-        (mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined) ??
-        (staged = borrowed || mode === 'buffered' || dest === this.rank ? undefined : this.stage(dest, value)) ??
-        encodeValue(value);
+      const view = mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined;
+      const inTransport = view || mode === 'buffered' || borrowed || dest === this.rank ? undefined : this.stage(dest, value);
+      staged = inTransport !== undefined;
+      encoded = view ?? inTransport ?? encodeValue(value);
     } catch (err) {
       return failed(request, err);
     }
@@ -180,14 +182,16 @@ export class Engine implements TransportSink {
       this.handOff(owner, mode === 'buffered' ? (posted ?? Promise.resolve()) : posted, flags === 0);
     } else {
       this.counters.rendezvousSent++;
-      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, staged: staged !== undefined, request: owner, release });
-      this.post(dest, header, null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
+      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, staged, request: owner, release });
+      // A staged body travels with the request to send; the receiver frees it (even if it drops the message).
+      this.post(dest, header, staged ? bytes : null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
     }
     return request;
   }
 
-  // A large typed array is copied straight into memory the receiver reads from (threads: shared slabs),
-  // when the transport has some free: the one copy a send owes its caller, and no fresh allocation.
+  // A large typed array is copied, when the send starts, straight into memory the receiver can read (threads:
+  // the job's shared slabs) if the transport has some free: the one copy a send owes its caller, with no
+  // allocation, and the data is there as soon as the receive matches (no data packet after the clear to send).
   private stage(dest: number, value: unknown): Encoded | undefined {
     if (!this.transport.stage || !isTypedArray(value) || value.byteLength <= this.eagerLimit || value.byteLength > this.maxMessageBytes) return undefined;
     const into = this.transport.stage(dest, value.byteLength);
@@ -204,7 +208,7 @@ export class Engine implements TransportSink {
     const i = firstMatch(envelope, this.unexpected);
     if (i >= 0) {
       const arrived = this.unexpected.splice(i, 1)[0]!;
-      this.unexpectedBytes -= arrived.body?.length ?? 0;
+      if (!arrived.release) this.unexpectedBytes -= arrived.body?.length ?? 0;
       this.take(posted, arrived);
       return request;
     }
@@ -250,13 +254,11 @@ export class Engine implements TransportSink {
     this.failure = err;
     for (const p of this.posted.splice(0)) p.request.fail(err);
     for (const p of this.awaitingData.values()) p.request.fail(err);
-    for (const o of this.awaitingCts.values()) {
-      if (o.staged) this.transport.unstage?.(o.bytes);
-      o.request.fail(err);
-    }
+    for (const o of this.awaitingCts.values()) o.request.fail(err);
     for (const r of this.awaitingAck.values()) r.fail(err);
     for (const r of [...this.inFlight]) r.fail(err);
     for (const p of this.probes.splice(0)) p.settler.reject(err);
+    for (const a of this.unexpected.splice(0)) a.release?.();
     this.awaitingData.clear();
     this.awaitingCts.clear();
     this.awaitingAck.clear();
@@ -275,44 +277,41 @@ export class Engine implements TransportSink {
     if (!this.finalizing) this.fail(new MpiRankFailedError(rank, 'it left the job (finalized or closed) while this rank was still running'));
   }
 
-  packet(source: number, header: Header, body: Uint8Array | null, lent = false): void {
-    if (this.failure) return;
+  packet(source: number, header: Header, body: Uint8Array | null, release?: () => void): void {
+    if (this.failure) return release?.();
     switch (header.kind) {
       case Kind.Eager:
       case Kind.Rts:
-        // A lent body may wait in the unexpected queue: it gets a copy of its own.
-        return this.arrive({ source, header, body: lent && body ? body.slice() : body });
+        return this.arrive({ source, header, body, release });
       case Kind.Cts:
         return this.clearToSend(header.msgId);
       case Kind.Data: {
         const key = `${source}:${header.msgId}`;
         const posted = this.awaitingData.get(key);
-        if (!posted) return;
+        if (!posted) return release?.();
         this.awaitingData.delete(key);
-        return this.deliver(posted, { source, header, body }, lent);
+        return this.deliver(posted, { source, header, body, release });
       }
       case Kind.SyncAck:
       case Kind.ReadyAck: {
         const request = this.awaitingAck.get(header.msgId);
         this.awaitingAck.delete(header.msgId);
         request?.complete(undefined);
-        return;
+        return release?.();
       }
       case Kind.ReadyNack: {
-        const out = this.awaitingCts.get(header.msgId);
-        if (out?.staged) this.transport.unstage?.(out.bytes);
-        const request = this.awaitingAck.get(header.msgId) ?? out?.request;
+        const request = this.awaitingAck.get(header.msgId) ?? this.awaitingCts.get(header.msgId)?.request;
         this.awaitingAck.delete(header.msgId);
         this.awaitingCts.delete(header.msgId);
         request?.fail(new MpiReadySendError(`ready send to rank ${source} (tag ${header.tag}) found no posted receive there; the message was dropped`, { dest: source, tag: header.tag }));
-        return;
+        return release?.();
       }
       case Kind.Abort:
         // Pending operations fail with the abort (naming the rank and code); the rank then ends with that
         // code, a little after the aborting rank, so the launcher names the one that called abort.
         this.fail(new MpiAbortError(source, header.code));
         this.clock.setTimer(() => this.transport.exit(header.code), ABORT_EXIT_DELAY_MS);
-        return;
+        return release?.();
     }
   }
 
@@ -342,7 +341,10 @@ export class Engine implements TransportSink {
       }
     }
     if (i < 0) {
-      if (header.flags & Flag.Ready) return this.reply(arrived.source, Kind.ReadyNack, header);
+      if (header.flags & Flag.Ready) {
+        arrived.release?.();
+        return this.reply(arrived.source, Kind.ReadyNack, header);
+      }
       return this.queueUnexpected(arrived);
     }
     const posted = this.posted.splice(i, 1)[0]!;
@@ -354,7 +356,9 @@ export class Engine implements TransportSink {
   private take(posted: Posted, arrived: Arrived): void {
     const { header, source } = arrived;
     if (header.kind === Kind.Rts) {
-      this.awaitingData.set(`${source}:${header.msgId}`, posted);
+      // Its data came along (staged by the sender): copied out now; the clear to send completes the send.
+      if (arrived.body) this.deliver(posted, arrived);
+      else this.awaitingData.set(`${source}:${header.msgId}`, posted);
       this.reply(source, Kind.Cts, header);
       return;
     }
@@ -362,9 +366,9 @@ export class Engine implements TransportSink {
     this.deliver(posted, arrived);
   }
 
-  // A `lent` body (the transport's memory, valid during this call only) is copied once: into the receive's
-  // array, or into a new one for a receive without `into`.
-  private deliver(posted: Posted, arrived: Arrived, lent = false): void {
+  // A body of the transport's memory (with `release`) is copied once, into the receive's array or a new one,
+  // and given back.
+  private deliver(posted: Posted, arrived: Arrived): void {
     const body = arrived.body ?? new Uint8Array(0);
     const header = arrived.header;
     const status = statusOf(posted.envelope, arrived);
@@ -380,16 +384,20 @@ export class Engine implements TransportSink {
         target.set(body);
         posted.request.complete(posted.into, status);
       } else {
-        posted.request.complete(decodeValue(header.dtype, lent ? body.slice() : body), status);
+        posted.request.complete(decodeValue(header.dtype, arrived.release ? body.slice() : body), status);
       }
     } catch (err) {
       posted.request.fail(err);
+    } finally {
+      arrived.release?.();
     }
   }
 
+  // A body in the transport's memory waits there (bounded by it), not counted against maxUnexpectedBytes.
   private queueUnexpected(arrived: Arrived): void {
-    const bytes = arrived.body?.length ?? 0;
+    const bytes = arrived.release ? 0 : (arrived.body?.length ?? 0);
     if (this.unexpected.length >= this.maxUnexpected || this.unexpectedBytes + bytes > this.maxUnexpectedBytes) {
+      arrived.release?.();
       return this.fail(
         new MpiUnexpectedOverflowError(
           `rank ${this.rank}: more messages arrived before their receives were posted than the unexpected-message queue holds ` +
@@ -412,6 +420,7 @@ export class Engine implements TransportSink {
     const out = this.awaitingCts.get(msgId);
     if (!out) return;
     this.awaitingCts.delete(msgId);
+    if (out.staged) return out.request.complete(undefined); // the receiver has copied the data out already
     const data: Header = { ...out.header, kind: Kind.Data };
     this.handOff(out.request, this.post(out.dest, data, out.bytes, out.borrowed), true);
   }

@@ -4,11 +4,11 @@ import type { Header } from './wire.ts';
 /** What a transport delivers to the matching engine. */
 export interface TransportSink {
   /**
-   * A packet from world rank `source`, in the order that rank sent it. A `lent` body is the transport's
-   * memory, valid only during this call: it is copied out (into the receive) before the call returns and
-   * never kept.
+   * A packet from world rank `source`, in the order that rank sent it. With `release`, the body is the
+   * transport's memory (a staged body): the engine copies it out when its receive matches (it may wait in
+   * the unexpected queue until then) and calls `release` once, also when it drops the packet.
    */
-  packet(source: number, header: Header, body: Uint8Array | null, lent?: boolean): void;
+  packet(source: number, header: Header, body: Uint8Array | null, release?: () => void): void;
   /** The connection to `rank` failed (process death, reset, protocol error): the job cannot go on. */
   peerFailed(rank: number, err: Error): void;
   /** `rank` ended its connection in order (it finalized). */
@@ -40,12 +40,10 @@ export interface Transport {
   /**
    * Memory for the body of a large message to `dest` that the receiver can read where it lies (threads: a
    * run of the job's shared slabs), or undefined when none is free now or the transport has none. The
-   * engine copies the message into it once, when the send starts, and later sends it as the Data body;
-   * a staged body that will never be sent goes back through `unstage`.
+   * engine copies the message into it once, when the send starts, and sends it at once as the body of its
+   * request to send (Rts); from then on the receiver owns it and gives it back (packet's `release`).
    */
   stage?(dest: number, bytes: number): Uint8Array | undefined;
-  /** Gives back memory from `stage` whose message was not sent (a ready send without a receive, a failure). */
-  unstage?(body: Uint8Array): void;
   /**
    * Memory every rank can read, for the collectives of the communicator with collective context `context`:
    * present only when all ranks are processes of this host (see SharedFiles); undefined otherwise.

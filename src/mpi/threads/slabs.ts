@@ -37,9 +37,9 @@ export interface SlabRun {
 export class SlabPool {
   private readonly state: Int32Array;
   private readonly data: Uint8Array;
-  // Where this thread looks first: after its last run, so that consecutive messages take fresh slabs while
-  // the receiver frees the ones before.
-  private cursor: number;
+  // Where this thread starts looking: always the same place (its own part of the pool), so that it takes
+  // the slabs freed last, still in the caches, rather than cold ones further on.
+  private readonly start: number;
 
   constructor(
     readonly buffer: SharedArrayBuffer,
@@ -49,7 +49,7 @@ export class SlabPool {
   ) {
     this.state = new Int32Array(buffer, 0, count);
     this.data = new Uint8Array(buffer, controlBytes(count), count * slabBytes);
-    this.cursor = start % count;
+    this.start = start % count;
   }
 
   /** Slabs that a message of `bytes` bytes needs. */
@@ -61,23 +61,20 @@ export class SlabPool {
   take(bytes: number): SlabRun | undefined {
     const need = this.slabsFor(bytes);
     if (need > this.count) return undefined;
-    // Every start position is tried once, from the cursor on; a run never wraps around the end.
+    // First fit from `start`, wrapping around once; a run never wraps around the end of the pool.
+    let first = this.start;
     for (let tried = 0; tried < this.count; ) {
-      let first = this.cursor;
       if (first + need > this.count) {
         tried += this.count - first;
         first = 0;
-        this.cursor = 0;
+        continue;
       }
       const got = this.claim(first, need);
-      if (got === need) {
-        this.cursor = (first + need) % this.count;
-        return { first, count: need, bytes: this.data.subarray(first * this.slabBytes, first * this.slabBytes + bytes) };
-      }
+      if (got === need) return { first, count: need, bytes: this.data.subarray(first * this.slabBytes, first * this.slabBytes + bytes) };
       // Slab first + got was taken: give back what was claimed, go on after it.
       this.release(first, got);
       tried += got + 1;
-      this.cursor = (first + got + 1) % this.count;
+      first = (first + got + 1) % this.count;
     }
     return undefined;
   }

@@ -101,11 +101,6 @@ export class ThreadTransport implements Transport {
     return this.slabs.take(bytes)?.bytes;
   }
 
-  unstage(body: Uint8Array): void {
-    const run = this.slabs.runOf(body);
-    if (run) this.slabs.free(run);
-  }
-
   /** Slabs of the job's pool taken now, by any rank (for tests). */
   slabsTaken(): number {
     return this.slabs.taken();
@@ -114,9 +109,10 @@ export class ThreadTransport implements Transport {
   send(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
     let bodyBytes = body?.length ?? 0;
     let slab: SlabRun | undefined;
-    if (header.kind === Kind.Data && body) {
+    if (body) {
+      // A staged body (a request to send with its data, or data sent at clear-to-send) is already in slabs.
       slab = this.slabs.runOf(body);
-      if (!slab && bodyBytes >= PORT_BYTES) {
+      if (!slab && header.kind === Kind.Data && bodyBytes >= PORT_BYTES) {
         if (!borrowed) return this.sendByPort(dest, header, body);
         // A borrowed body is the caller's memory: it is copied first, never moved away from the caller.
         slab = this.slabs.take(bodyBytes);
@@ -289,17 +285,18 @@ export class ThreadTransport implements Transport {
         sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
         continue;
       }
-      const run = header.kind === Kind.Data && record.length === RECORD_HEADER ? this.slabs.view(slabRef - 1, header.size) : undefined;
+      const run = (header.kind === Kind.Data || header.kind === Kind.Rts) && record.length === RECORD_HEADER ? this.slabs.view(slabRef - 1, header.size) : undefined;
       if (!run) {
         sink.peerFailed(from, new ProtocolError(`rank ${from} sent a record naming slab ${slabRef - 1} for ${header.size} bytes`, { peer: from }));
         this.closed = true;
         return true;
       }
-      try {
-        sink.packet(from, header, run.bytes, true); // copied out before it returns
-      } finally {
+      let released = false;
+      sink.packet(from, header, run.bytes, () => {
+        if (released) return;
+        released = true;
         this.slabs.free(run);
-      }
+      });
     }
   }
 }
