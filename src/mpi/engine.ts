@@ -142,7 +142,7 @@ export class Engine implements TransportSink {
     // go of it (over sockets: once the peer took it, which costs a small acknowledgement). Smaller ones are
     // copied as usual: for them the copy costs less than waiting for that acknowledgement.
     const borrowed = borrow && mode === 'standard' && dest !== this.rank && isTypedArray(value) && value.byteLength > this.eagerLimit;
-    let staged = false;
+    let staged: boolean;
     try {
       // A small typed array that the transport copies before send returns needs no copy of its own.
       const view = mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined;
