@@ -12,6 +12,8 @@ import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
 
 const ABORT_EXIT_DELAY_MS = 100;
+// In a Cts header's code: the matching receive has no `into`, so it returns a new array (see stage).
+const CTS_NEW_ARRAY = 1;
 
 /** How a send completes: MPI's four modes. */
 export type SendMode = 'standard' | 'sync' | 'buffered' | 'ready';
@@ -99,6 +101,8 @@ export class Engine implements TransportSink {
   private readonly awaitingAck = new Map<number, Request<undefined>>();
   private readonly inFlight = new Set<Request<undefined>>();
   private readonly awaitingData = new Map<string, Posted>();
+  // receivesNew[rank]: that rank's last large receive from this one had no `into` (told by its Cts).
+  private readonly receivesNew: boolean[] = [];
   private failure: Error | undefined;
   /** Set once this rank is in finalize: from then on peers leaving is expected. */
   finalizing = false;
@@ -192,8 +196,11 @@ export class Engine implements TransportSink {
   // A large typed array is copied, when the send starts, straight into memory the receiver can read (threads:
   // the job's shared slabs) if the transport has some free: the one copy a send owes its caller, with no
   // allocation, and the data is there as soon as the receive matches (no data packet after the clear to send).
+  // The receiver copies it out once into its `into`. A receive without `into` must allocate its array
+  // anyway, and would then copy a second time: to a rank whose last large receive was such, the sender's
+  // own fresh copy (encodeValue), handed over whole by the transport, costs less.
   private stage(dest: number, value: unknown): Encoded | undefined {
-    if (!this.transport.stage || !isTypedArray(value) || value.byteLength <= this.eagerLimit || value.byteLength > this.maxMessageBytes) return undefined;
+    if (!this.transport.stage || this.receivesNew[dest] || !isTypedArray(value) || value.byteLength <= this.eagerLimit || value.byteLength > this.maxMessageBytes) return undefined;
     const into = this.transport.stage(dest, value.byteLength);
     if (!into) return undefined;
     into.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
@@ -284,6 +291,7 @@ export class Engine implements TransportSink {
       case Kind.Rts:
         return this.arrive({ source, header, body, release });
       case Kind.Cts:
+        this.receivesNew[source] = header.code === CTS_NEW_ARRAY;
         return this.clearToSend(header.msgId);
       case Kind.Data: {
         const key = `${source}:${header.msgId}`;
@@ -326,8 +334,8 @@ export class Engine implements TransportSink {
     return Promise.resolve();
   }
 
-  private reply(dest: number, kind: Kind, of: Header): void {
-    const header: Header = { kind, dtype: 0, flags: 0, context: of.context, tag: of.tag, msgId: of.msgId, size: 0, code: 0 };
+  private reply(dest: number, kind: Kind, of: Header, code = 0): void {
+    const header: Header = { kind, dtype: 0, flags: 0, context: of.context, tag: of.tag, msgId: of.msgId, size: 0, code };
     this.post(dest, header, null)?.catch((err: unknown) => this.peerFailed(dest, err instanceof Error ? err : new Error(String(err))));
   }
 
@@ -359,7 +367,7 @@ export class Engine implements TransportSink {
       // Its data came along (staged by the sender): copied out now; the clear to send completes the send.
       if (arrived.body) this.deliver(posted, arrived);
       else this.awaitingData.set(`${source}:${header.msgId}`, posted);
-      this.reply(source, Kind.Cts, header);
+      this.reply(source, Kind.Cts, header, posted.into ? 0 : CTS_NEW_ARRAY);
       return;
     }
     if (header.flags & Flag.Sync) this.reply(source, Kind.SyncAck, header);
