@@ -2,21 +2,22 @@
 // (a window of non-blocking sends, then a short acknowledgement) and a ping-pong. Rank 0 prints one JSON line
 // per measurement. `into` receives into one reused array, as OSU's osu_bw and bench/mpi/osu.c do; `new` lets
 // every receive return a new array, as bench/mpi/osu.ts does.
-// Usage (through the launcher): bandwidth.ts ITERATIONS into|new [BYTES [WINDOW]]   (default 1 MiB, 64)
+// Usage (through the launcher): bandwidth.ts ITERATIONS into|new|into,new [BYTES [WINDOW]]   (default 1 MiB, 64)
 import { init } from '../../src/mpi/index.ts';
 
 const iterations = Number(process.argv[2] ?? 10);
-const into = process.argv[3] !== 'new';
+const styles = (process.argv[3] ?? 'into').split(',');
 const bytes = Number(process.argv[4] ?? 1024 * 1024);
 const window = Number(process.argv[5] ?? 64);
 const world = await init();
 const { rank } = world;
 const buffer = new Uint8Array(bytes).fill(rank + 1);
 const target = new Uint8Array(bytes);
-const receive = (source: number, tag: number) => (into ? world.irecv(source, tag, { into: target }) : world.irecv(source, tag));
-
-let started = 0;
 const warmup = 2;
+for (const style of styles) {
+const into = style === 'into';
+const receive = (source: number, tag: number) => (into ? world.irecv(source, tag, { into: target }) : world.irecv(source, tag));
+let started = 0;
 for (let i = 0; i < warmup + iterations; i++) {
   if (i === warmup) started = performance.now();
   if (rank === 0) {
@@ -43,4 +44,5 @@ for (let i = 0; i < warmup + rounds; i++) {
 }
 const us = ((performance.now() - started) * 1000) / (2 * rounds);
 if (rank === 0) console.log(JSON.stringify({ case: 'ping-pong', bytes, into, value: Math.round(us * 10) / 10 }));
+}
 await world.finalize();
