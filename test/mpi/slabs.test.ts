@@ -61,6 +61,20 @@ test('a slab pool rejects references outside it and views of other memory', () =
   assert.throws(() => allocateSlabs(4, 12), RangeError);
 });
 
+test('a slab reference read from a ring record names memory inside the pool or nothing', () => {
+  const pool = new SlabPool(allocateSlabs(8, 64), 8, 64);
+  const number = fc.oneof(fc.integer({ min: -10, max: 1000 }), fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 2 ** 32, 2 ** 53));
+  fc.assert(
+    fc.property(number, number, (first, bytes) => {
+      const run = pool.view(first, bytes);
+      if (!run) return;
+      assert.ok(Number.isInteger(first) && first >= 0 && run.first === first);
+      assert.equal(run.bytes.length, bytes);
+      assert.ok(run.first + run.count <= 8 && run.bytes.length <= run.count * 64);
+    }),
+  );
+});
+
 // A thread job with 8 slabs of 64 KiB; its ranks are ended after the test, whatever happens.
 function smallPoolJob(t: TestContext, args: string[]) {
   const lines: string[] = [];

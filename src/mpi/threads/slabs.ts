@@ -81,8 +81,9 @@ export class SlabPool {
 
   /** The run at `first` of `count` slabs, as a view of its first `bytes` bytes (for the receiver); undefined if out of range. */
   view(first: number, bytes: number): SlabRun | undefined {
+    if (!Number.isInteger(first) || first < 0 || !Number.isInteger(bytes) || bytes < 0) return undefined;
     const count = this.slabsFor(bytes);
-    if (!Number.isInteger(first) || first < 0 || first + count > this.count) return undefined;
+    if (first + count > this.count) return undefined;
     return { first, count, bytes: this.data.subarray(first * this.slabBytes, first * this.slabBytes + bytes) };
   }
 
