@@ -27,8 +27,10 @@ async function pingPong(bytes: number, iterations: number, warmup: number): Prom
   return ((performance.now() - started) * 1000) / (2 * iterations); // µs one way
 }
 
-async function bandwidth(bytes: number, window: number, iterations: number, warmup: number): Promise<number> {
+// `into`: every receive of the window into one array, as OSU's osu_bw and osu.c do; else each returns a new one.
+async function bandwidth(bytes: number, window: number, iterations: number, warmup: number, into: boolean): Promise<number> {
   const buffer = new Uint8Array(bytes);
+  const target = new Uint8Array(bytes);
   let started = 0;
   for (let i = 0; i < warmup + iterations; i++) {
     if (i === warmup) started = performance.now();
@@ -36,7 +38,7 @@ async function bandwidth(bytes: number, window: number, iterations: number, warm
       await Promise.all(Array.from({ length: window }, () => world.isend(buffer, 1, 2).wait()));
       await world.recv(1, 3);
     } else if (rank === 1) {
-      const rs = Array.from({ length: window }, () => world.irecv(0, 2));
+      const rs = Array.from({ length: window }, () => (into ? world.irecv(0, 2, { into: target }) : world.irecv(0, 2)));
       await Promise.all(rs.map((r) => r.wait()));
       await world.send(0, 0, 3);
     }
@@ -65,7 +67,8 @@ for (let round = 0; round < rounds; round++) {
     for (const [bytes, label, iterations] of [[8, '8B', 2000], [1024, '1KiB', 2000], [64 * 1024, '64KiB', 300], [1024 * 1024, '1MiB', 40]] as const) {
       report(`ping-pong latency ${label}`, 'latency', 'µs', await pingPong(bytes, n(iterations), n(iterations / 10)));
     }
-    report('one-way bandwidth 1MiB window 64', 'bandwidth', 'MB/s', await bandwidth(1024 * 1024, 64, n(5), 1));
+    report('one-way bandwidth 1MiB window 64', 'bandwidth', 'MB/s', await bandwidth(1024 * 1024, 64, n(5), 1, true));
+    report('one-way bandwidth 1MiB window 64, new arrays', 'bandwidth', 'MB/s', await bandwidth(1024 * 1024, 64, n(5), 1, false));
   } else {
     const values = new Float64Array(1_000_000).fill(rank);
     report('allreduce 1M float64 (4 ranks)', 'time', 'ms', await collective(() => world.allreduce(values, SUM), n(10), 2));

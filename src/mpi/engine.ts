@@ -6,12 +6,14 @@ import { boundedWait, type Settler, type WaitOptions } from '../net/wait.ts';
 import { BsendBuffer } from './bsend-buffer.ts';
 import { ANY_SOURCE, ANY_TAG, MPI_DEFAULTS } from './constants.ts';
 import { MpiAbortError, MpiRankFailedError, MpiReadySendError, MpiTruncateError, MpiUnexpectedOverflowError } from './errors.ts';
-import { decodeValue, DType, elementCount, encodeValue, isTypedArray, viewOf, type Encoded, type TypedArray } from './payload.ts';
+import { decodeValue, DType, dtypeOf, elementCount, encodeValue, isTypedArray, viewOf, type Encoded, type TypedArray } from './payload.ts';
 import { Request, type Describe, type Status } from './request.ts';
 import type { Transport, TransportSink } from './transport.ts';
 import { Flag, Kind, type Header } from './wire.ts';
 
 const ABORT_EXIT_DELAY_MS = 100;
+// In a Cts header's code: the matching receive has no `into`, so it returns a new array (see stage).
+const CTS_NEW_ARRAY = 1;
 
 /** How a send completes: MPI's four modes. */
 export type SendMode = 'standard' | 'sync' | 'buffered' | 'ready';
@@ -44,6 +46,8 @@ interface Arrived {
   readonly source: number;
   readonly header: Header;
   readonly body: Uint8Array | null;
+  /** The body is the transport's memory: this gives it back, once it was copied out or dropped. */
+  readonly release?: (() => void) | undefined;
 }
 
 interface Outgoing {
@@ -52,6 +56,8 @@ interface Outgoing {
   readonly bytes: Uint8Array;
   /** The bytes are the sender's own array (a borrowed send), not a copy. */
   readonly borrowed: boolean;
+  /** The bytes went with the request to send (Transport.stage): a clear to send completes it, no data follows. */
+  readonly staged: boolean;
   readonly request: Request<undefined>;
   readonly release: (() => void) | undefined;
 }
@@ -95,6 +101,8 @@ export class Engine implements TransportSink {
   private readonly awaitingAck = new Map<number, Request<undefined>>();
   private readonly inFlight = new Set<Request<undefined>>();
   private readonly awaitingData = new Map<string, Posted>();
+  // receivesNew[rank]: that rank's last large receive from this one had no `into` (told by its Cts).
+  private readonly receivesNew: boolean[] = [];
   private failure: Error | undefined;
   /** Set once this rank is in finalize: from then on peers leaving is expected. */
   finalizing = false;
@@ -138,9 +146,13 @@ export class Engine implements TransportSink {
     // go of it (over sockets: once the peer took it, which costs a small acknowledgement). Smaller ones are
     // copied as usual: for them the copy costs less than waiting for that acknowledgement.
     const borrowed = borrow && mode === 'standard' && dest !== this.rank && isTypedArray(value) && value.byteLength > this.eagerLimit;
+    let staged: boolean;
     try {
       // A small typed array that the transport copies before send returns needs no copy of its own.
-      encoded = (mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined) ?? encodeValue(value);
+      const view = mode !== 'buffered' && dest !== this.rank ? viewOf(value, borrowed ? Infinity : this.copyLimit) : undefined;
+      const inTransport = view || mode === 'buffered' || borrowed || dest === this.rank ? undefined : this.stage(dest, value);
+      staged = inTransport !== undefined;
+      encoded = view ?? inTransport ?? encodeValue(value);
     } catch (err) {
       return failed(request, err);
     }
@@ -174,10 +186,25 @@ export class Engine implements TransportSink {
       this.handOff(owner, mode === 'buffered' ? (posted ?? Promise.resolve()) : posted, flags === 0);
     } else {
       this.counters.rendezvousSent++;
-      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, request: owner, release });
-      this.post(dest, header, null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
+      this.awaitingCts.set(msgId, { dest, header, bytes, borrowed, staged, request: owner, release });
+      // A staged body travels with the request to send; the receiver frees it (even if it drops the message).
+      this.post(dest, header, staged ? bytes : null)?.catch((err: unknown) => owner.fail(this.failure ?? err));
     }
     return request;
+  }
+
+  // A large typed array is copied, when the send starts, straight into memory the receiver can read (threads:
+  // the job's shared slabs) if the transport has some free: the one copy a send owes its caller, with no
+  // allocation, and the data is there as soon as the receive matches (no data packet after the clear to send).
+  // The receiver copies it out once into its `into`. A receive without `into` must allocate its array
+  // anyway, and would then copy a second time: to a rank whose last large receive was such, the sender's
+  // own fresh copy (encodeValue), handed over whole by the transport, costs less.
+  private stage(dest: number, value: unknown): Encoded | undefined {
+    if (!this.transport.stage || this.receivesNew[dest] || !isTypedArray(value) || value.byteLength <= this.eagerLimit || value.byteLength > this.maxMessageBytes) return undefined;
+    const into = this.transport.stage(dest, value.byteLength);
+    if (!into) return undefined;
+    into.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return { dtype: dtypeOf(value), bytes: into };
   }
 
   /** Posts a receive: matches the oldest unexpected message first, else waits in the posted queue. */
@@ -188,7 +215,7 @@ export class Engine implements TransportSink {
     const i = firstMatch(envelope, this.unexpected);
     if (i >= 0) {
       const arrived = this.unexpected.splice(i, 1)[0]!;
-      this.unexpectedBytes -= arrived.body?.length ?? 0;
+      if (!arrived.release) this.unexpectedBytes -= arrived.body?.length ?? 0;
       this.take(posted, arrived);
       return request;
     }
@@ -238,6 +265,7 @@ export class Engine implements TransportSink {
     for (const r of this.awaitingAck.values()) r.fail(err);
     for (const r of [...this.inFlight]) r.fail(err);
     for (const p of this.probes.splice(0)) p.settler.reject(err);
+    for (const a of this.unexpected.splice(0)) a.release?.();
     this.awaitingData.clear();
     this.awaitingCts.clear();
     this.awaitingAck.clear();
@@ -256,41 +284,42 @@ export class Engine implements TransportSink {
     if (!this.finalizing) this.fail(new MpiRankFailedError(rank, 'it left the job (finalized or closed) while this rank was still running'));
   }
 
-  packet(source: number, header: Header, body: Uint8Array | null): void {
-    if (this.failure) return;
+  packet(source: number, header: Header, body: Uint8Array | null, release?: () => void): void {
+    if (this.failure) return release?.();
     switch (header.kind) {
       case Kind.Eager:
       case Kind.Rts:
-        return this.arrive({ source, header, body });
+        return this.arrive({ source, header, body, release });
       case Kind.Cts:
+        this.receivesNew[source] = header.code === CTS_NEW_ARRAY;
         return this.clearToSend(header.msgId);
       case Kind.Data: {
         const key = `${source}:${header.msgId}`;
         const posted = this.awaitingData.get(key);
-        if (!posted) return;
+        if (!posted) return release?.();
         this.awaitingData.delete(key);
-        return this.deliver(posted, { source, header, body });
+        return this.deliver(posted, { source, header, body, release });
       }
       case Kind.SyncAck:
       case Kind.ReadyAck: {
         const request = this.awaitingAck.get(header.msgId);
         this.awaitingAck.delete(header.msgId);
         request?.complete(undefined);
-        return;
+        return release?.();
       }
       case Kind.ReadyNack: {
         const request = this.awaitingAck.get(header.msgId) ?? this.awaitingCts.get(header.msgId)?.request;
         this.awaitingAck.delete(header.msgId);
         this.awaitingCts.delete(header.msgId);
         request?.fail(new MpiReadySendError(`ready send to rank ${source} (tag ${header.tag}) found no posted receive there; the message was dropped`, { dest: source, tag: header.tag }));
-        return;
+        return release?.();
       }
       case Kind.Abort:
         // Pending operations fail with the abort (naming the rank and code); the rank then ends with that
         // code, a little after the aborting rank, so the launcher names the one that called abort.
         this.fail(new MpiAbortError(source, header.code));
         this.clock.setTimer(() => this.transport.exit(header.code), ABORT_EXIT_DELAY_MS);
-        return;
+        return release?.();
     }
   }
 
@@ -305,8 +334,8 @@ export class Engine implements TransportSink {
     return Promise.resolve();
   }
 
-  private reply(dest: number, kind: Kind, of: Header): void {
-    const header: Header = { kind, dtype: 0, flags: 0, context: of.context, tag: of.tag, msgId: of.msgId, size: 0, code: 0 };
+  private reply(dest: number, kind: Kind, of: Header, code = 0): void {
+    const header: Header = { kind, dtype: 0, flags: 0, context: of.context, tag: of.tag, msgId: of.msgId, size: 0, code };
     this.post(dest, header, null)?.catch((err: unknown) => this.peerFailed(dest, err instanceof Error ? err : new Error(String(err))));
   }
 
@@ -320,7 +349,10 @@ export class Engine implements TransportSink {
       }
     }
     if (i < 0) {
-      if (header.flags & Flag.Ready) return this.reply(arrived.source, Kind.ReadyNack, header);
+      if (header.flags & Flag.Ready) {
+        arrived.release?.();
+        return this.reply(arrived.source, Kind.ReadyNack, header);
+      }
       return this.queueUnexpected(arrived);
     }
     const posted = this.posted.splice(i, 1)[0]!;
@@ -332,14 +364,18 @@ export class Engine implements TransportSink {
   private take(posted: Posted, arrived: Arrived): void {
     const { header, source } = arrived;
     if (header.kind === Kind.Rts) {
-      this.awaitingData.set(`${source}:${header.msgId}`, posted);
-      this.reply(source, Kind.Cts, header);
+      // Its data came along (staged by the sender): copied out now; the clear to send completes the send.
+      if (arrived.body) this.deliver(posted, arrived);
+      else this.awaitingData.set(`${source}:${header.msgId}`, posted);
+      this.reply(source, Kind.Cts, header, posted.into ? 0 : CTS_NEW_ARRAY);
       return;
     }
     if (header.flags & Flag.Sync) this.reply(source, Kind.SyncAck, header);
     this.deliver(posted, arrived);
   }
 
+  // A body of the transport's memory (with `release`) is copied once, into the receive's array or a new one,
+  // and given back.
   private deliver(posted: Posted, arrived: Arrived): void {
     const body = arrived.body ?? new Uint8Array(0);
     const header = arrived.header;
@@ -356,16 +392,20 @@ export class Engine implements TransportSink {
         target.set(body);
         posted.request.complete(posted.into, status);
       } else {
-        posted.request.complete(decodeValue(header.dtype, body), status);
+        posted.request.complete(decodeValue(header.dtype, arrived.release ? body.slice() : body), status);
       }
     } catch (err) {
       posted.request.fail(err);
+    } finally {
+      arrived.release?.();
     }
   }
 
+  // A body in the transport's memory waits there (bounded by it), not counted against maxUnexpectedBytes.
   private queueUnexpected(arrived: Arrived): void {
-    const bytes = arrived.body?.length ?? 0;
+    const bytes = arrived.release ? 0 : (arrived.body?.length ?? 0);
     if (this.unexpected.length >= this.maxUnexpected || this.unexpectedBytes + bytes > this.maxUnexpectedBytes) {
+      arrived.release?.();
       return this.fail(
         new MpiUnexpectedOverflowError(
           `rank ${this.rank}: more messages arrived before their receives were posted than the unexpected-message queue holds ` +
@@ -388,6 +428,7 @@ export class Engine implements TransportSink {
     const out = this.awaitingCts.get(msgId);
     if (!out) return;
     this.awaitingCts.delete(msgId);
+    if (out.staged) return out.request.complete(undefined); // the receiver has copied the data out already
     const data: Header = { ...out.header, kind: Kind.Data };
     this.handOff(out.request, this.post(out.dest, data, out.bytes, out.borrowed), true);
   }

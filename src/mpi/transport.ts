@@ -3,8 +3,12 @@ import type { Header } from './wire.ts';
 
 /** What a transport delivers to the matching engine. */
 export interface TransportSink {
-  /** A packet from world rank `source`, in the order that rank sent it. */
-  packet(source: number, header: Header, body: Uint8Array | null): void;
+  /**
+   * A packet from world rank `source`, in the order that rank sent it. With `release`, the body is the
+   * transport's memory (a staged body): the engine copies it out when its receive matches (it may wait in
+   * the unexpected queue until then) and calls `release` once, also when it drops the packet.
+   */
+  packet(source: number, header: Header, body: Uint8Array | null, release?: () => void): void;
   /** The connection to `rank` failed (process death, reset, protocol error): the job cannot go on. */
   peerFailed(rank: number, err: Error): void;
   /** `rank` ended its connection in order (it finalized). */
@@ -33,6 +37,13 @@ export interface Transport {
    * e.g. after the peer took it), and never transfers its buffer away.
    */
   send(dest: number, header: Header, body: Uint8Array | null, borrowed?: boolean): Promise<void> | undefined;
+  /**
+   * Memory for the body of a large message to `dest` that the receiver can read where it lies (threads: a
+   * run of the job's shared slabs), or undefined when none is free now or the transport has none. The
+   * engine copies the message into it once, when the send starts, and sends it at once as the body of its
+   * request to send (Rts); from then on the receiver owns it and gives it back (packet's `release`).
+   */
+  stage?(dest: number, bytes: number): Uint8Array | undefined;
   /**
    * Memory every rank can read, for the collectives of the communicator with collective context `context`:
    * present only when all ranks are processes of this host (see SharedFiles); undefined otherwise.

@@ -7,17 +7,28 @@ import { realClock } from '../../net/clock.ts';
 import { errorLine, summarize, type Failure } from '../job-result.ts';
 import type { Job, JobResult, LaunchOptions, RankExit } from '../launcher.ts';
 import { allocateRing } from './ring.ts';
+import { allocateSlabs, SLAB_BYTES, SLAB_COUNT } from './slabs.ts';
 import type { ThreadControl, ThreadJob } from './transport.ts';
 
 /** Bytes of each ring between two rank threads (one per ordered pair). */
 export const THREAD_RING_BYTES = 1024 * 1024;
 
-/** Starts `options.np` rank threads running `options.program`; the Job works as for processes. */
-export function startThreadJob(options: LaunchOptions): Job {
+/** The slab pool of a thread job (slabs.ts): how many slabs, of how many bytes each. */
+export interface SlabPoolSize {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/**
+ * Starts `options.np` rank threads running `options.program`; the Job works as for processes. `pool` sizes
+ * the job's slab pool (tests shrink it to exercise a full pool).
+ */
+export function startThreadJob(options: LaunchOptions, pool: SlabPoolSize = { count: SLAB_COUNT, bytes: SLAB_BYTES }): Job {
   const np = options.np;
   const clock = options.clock ?? realClock;
   const rings = Array.from({ length: np }, (_, from) => Array.from({ length: np }, (_, to) => (from === to ? undefined : allocateRing(THREAD_RING_BYTES))));
   const doorbells = new SharedArrayBuffer(4 * np);
+  const slabs = allocateSlabs(pool.count, pool.bytes);
   // ports[a][b]: rank a's end of the channel between ranks a and b (large rendezvous data goes through it).
   const ports: (MessagePort | undefined)[][] = Array.from({ length: np }, () => new Array<MessagePort | undefined>(np).fill(undefined));
   for (let a = 0; a < np; a++) {
@@ -39,7 +50,7 @@ export function startThreadJob(options: LaunchOptions): Job {
 
   const workers = Array.from({ length: np }, (_, rank) => {
     const own = ports[rank]!;
-    const job: ThreadJob = { rank, size: np, rings, doorbells, ports: own, program, typescript };
+    const job: ThreadJob = { rank, size: np, rings, doorbells, ports: own, slabs, slabCount: pool.count, slabBytes: pool.bytes, program, typescript };
     return new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       transferList: own.filter((p) => p !== undefined),
       argv: [...(options.args ?? [])],

@@ -1,16 +1,23 @@
 // Ranks as worker threads of one process: for every ordered pair of ranks a ring in shared memory, and a
 // doorbell per rank that writers ring after writing. A packet is a record in the ring:
-//   length u32 | header (28 bytes) | 4 bytes of padding (keeps the body 8-byte aligned) | body
+//   length u32 | header (28 bytes) | slab reference u32 | body
 // A record larger than the ring streams through it in pieces, so a message costs about one copy in and
-// one copy out, whatever its size. The data of a large rendezvous message (PORT_BYTES or more) skips the
-// ring: its buffer, the engine's own copy, is transferred through a MessagePort between the two threads,
-// with no copy at all (the receiver gets the sender's memory) and no ring-full wake-ups.
+// one copy out, whatever its size. The data of a large rendezvous message skips the ring:
+// - staged (the common case): the engine copied the sender's array, when the send started, into a run of
+//   the job's shared slabs (slabs.ts); the record carries no body, only the run's first slab + 1 in its
+//   slab reference (0: the body is inline). The receiver copies the bytes out once, into the receive, and
+//   frees the run. One copy on each side into memory that stays mapped and warm: no allocation, no page
+//   faults, no garbage.
+// - else, from PORT_BYTES on: a collective's borrowed array is copied into slabs here if a run is free;
+//   otherwise the buffer (the engine's own copy) is transferred through a MessagePort between the two
+//   threads, with no copy but a fresh allocation at the sender for every message.
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ProtocolError } from '../../errors.ts';
 import { MpiRankFailedError } from '../errors.ts';
 import type { Transport, TransportSink } from '../transport.ts';
 import { hasBody, HEADER_BYTES, Kind, readHeader, writeHeader, type Header } from '../wire.ts';
 import { Ring } from './ring.ts';
+import { SlabPool, type SlabRun } from './slabs.ts';
 import { waitAsync } from './wait-async.ts';
 
 const RECORD_HEADER = HEADER_BYTES + 4;
@@ -32,6 +39,10 @@ export interface ThreadJob {
   readonly doorbells: SharedArrayBuffer;
   /** ports[to]: this rank's end of the MessagePort pair to rank `to` (undefined for itself). */
   readonly ports: readonly (MessagePort | undefined)[];
+  /** The job's slab pool (allocateSlabs), its slab count and slab size. */
+  readonly slabs: SharedArrayBuffer;
+  readonly slabCount: number;
+  readonly slabBytes: number;
   readonly program: string;
   readonly typescript: boolean;
 }
@@ -69,6 +80,7 @@ export class ThreadTransport implements Transport {
   private closed = false;
   private readonly failedPeers = new Map<number, Error>();
   private readonly ports: readonly (MessagePort | undefined)[];
+  private readonly slabs: SlabPool;
 
   constructor(job: ThreadJob) {
     this.rank = job.rank;
@@ -81,12 +93,34 @@ export class ThreadTransport implements Transport {
     }
     this.writing = new Array(job.size).fill(undefined);
     this.ports = job.ports;
+    // Each rank starts looking for free slabs in its own part of the pool, so ranks seldom contend.
+    this.slabs = new SlabPool(job.slabs, job.slabCount, job.slabBytes, Math.floor((job.rank * job.slabCount) / job.size));
+  }
+
+  stage(_dest: number, bytes: number): Uint8Array | undefined {
+    return this.slabs.take(bytes)?.bytes;
+  }
+
+  /** Slabs of the job's pool taken now, by any rank (for tests). */
+  slabsTaken(): number {
+    return this.slabs.taken();
   }
 
   send(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
-    const bodyBytes = body?.length ?? 0;
-    // A borrowed body is the caller's memory: it is copied first, never moved away from the caller.
-    if (header.kind === Kind.Data && body && bodyBytes >= PORT_BYTES) return this.sendByPort(dest, header, borrowed ? body.slice() : body);
+    let bodyBytes = body?.length ?? 0;
+    let slab: SlabRun | undefined;
+    if (body) {
+      // A staged body (a request to send with its data, or data sent at clear-to-send) is already in slabs.
+      slab = this.slabs.runOf(body);
+      if (!slab && header.kind === Kind.Data && bodyBytes >= PORT_BYTES) {
+        if (!borrowed) return this.sendByPort(dest, header, body);
+        // A borrowed body is the caller's memory: it is copied first, never moved away from the caller.
+        slab = this.slabs.take(bodyBytes);
+        if (!slab) return this.sendByPort(dest, header, body.slice());
+        slab.bytes.set(body);
+      }
+      if (slab) bodyBytes = 0;
+    }
     const length = RECORD_HEADER + bodyBytes;
     const record = new Uint8Array(4 + length);
     record[0] = length >>> 24;
@@ -94,7 +128,8 @@ export class ThreadTransport implements Transport {
     record[2] = length >>> 8;
     record[3] = length;
     writeHeader(record, 4, header, header.flags);
-    if (body) record.set(body, 4 + RECORD_HEADER);
+    if (slab) writeU32(record, 4 + HEADER_BYTES, slab.first + 1);
+    else if (body) record.set(body, 4 + RECORD_HEADER);
     const ring = this.out[dest]!;
     // Records to one destination go in order: a record waits for the one before it to be written whole.
     const previous = this.writing[dest];
@@ -245,7 +280,34 @@ export class ThreadTransport implements Transport {
       const record = inc.record;
       inc.record = undefined;
       const header = readHeader(record, 0);
-      sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
+      const slabRef = readU32(record, HEADER_BYTES);
+      if (slabRef === 0) {
+        sink.packet(from, header, hasBody(header.kind) ? record.subarray(RECORD_HEADER) : null);
+        continue;
+      }
+      const run = (header.kind === Kind.Data || header.kind === Kind.Rts) && record.length === RECORD_HEADER ? this.slabs.view(slabRef - 1, header.size) : undefined;
+      if (!run) {
+        sink.peerFailed(from, new ProtocolError(`rank ${from} sent a record naming slab ${slabRef - 1} for ${header.size} bytes`, { peer: from }));
+        this.closed = true;
+        return true;
+      }
+      let released = false;
+      sink.packet(from, header, run.bytes, () => {
+        if (released) return;
+        released = true;
+        this.slabs.free(run);
+      });
     }
   }
+}
+
+function writeU32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = value >>> 16;
+  bytes[at + 2] = value >>> 8;
+  bytes[at + 3] = value;
+}
+
+function readU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
