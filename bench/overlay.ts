@@ -7,7 +7,7 @@
 // Mainline profile and a swarm of bittorrent-dht nodes do the same lookups (bench/overlay-mainline.ts).
 // Results are written after every case, keeping the rows of other cases already in the file, so the two
 // sizes can run as two processes side by side and a long run that is stopped keeps what it measured.
-// Usage: npm run bench -- overlay [--quick] [--nodes 1000,10000] [--big-scenarios all|headline]
+// Usage: npm run bench -- overlay [--quick] [--nodes 1000,10000|none] [--big-scenarios all|headline]
 //        [--scenarios 'no churn,5% loss'] (only these, at every size) [--no-mainline] (skip the loopback part)
 import { existsSync, readFileSync } from 'node:fs';
 import { quick } from './lib/args.ts';
@@ -19,7 +19,9 @@ const arg = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const sizes = (arg('--nodes') ?? (quick ? '200' : '1000,10000')).split(',').map(Number);
+// `--nodes none`: only the loopback part.
+const nodesArg = arg('--nodes') ?? (quick ? '200' : '1000,10000');
+const sizes = nodesArg === 'none' ? [] : nodesArg.split(',').map(Number);
 // 10,000 nodes take minutes of wall time per scenario on a small machine: by default only the goal's
 // scenario (churn and loss together) runs at that size.
 const bigAll = arg('--big-scenarios') === 'all';
