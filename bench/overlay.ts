@@ -8,7 +8,7 @@
 // Results are written after every case, keeping the rows of other cases already in the file, so the two
 // sizes can run as two processes side by side and a long run that is stopped keeps what it measured.
 // Usage: npm run bench -- overlay [--quick] [--nodes 1000,10000|none] [--big-scenarios all|headline]
-//        [--scenarios 'no churn,5% loss'] (only these, at every size) [--no-mainline] (skip the loopback part)
+//        [--scenarios 'no churn;5% loss'] (only these, at every size) [--no-mainline] (skip the loopback part)
 import { existsSync, readFileSync } from 'node:fs';
 import { quick } from './lib/args.ts';
 import { BenchReport, progress, type Row } from './lib/report.ts';
@@ -25,8 +25,9 @@ const sizes = nodesArg === 'none' ? [] : nodesArg.split(',').map(Number);
 // 10,000 nodes take minutes of wall time per scenario on a small machine: by default only the goal's
 // scenario (churn and loss together) runs at that size.
 const bigAll = arg('--big-scenarios') === 'all';
-// A subset of the scenarios, by name: so the long 10,000-node cases can run as parallel processes.
-const only = arg('--scenarios')?.split(',').map((s) => s.trim());
+// A subset of the scenarios, by name (separated by ';': names hold commas), so the long 10,000-node cases
+// can run as parallel processes.
+const only = arg('--scenarios')?.split(';').map((s) => s.trim());
 const unknown = only?.filter((name) => !SIM_SCENARIOS.some((s) => s.name === name)) ?? [];
 if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.map((u) => `'${u}'`).join(', ')}; known: ${SIM_SCENARIOS.map((s) => `'${s.name}'`).join(', ')}`);
