@@ -115,7 +115,7 @@ export class Engine implements TransportSink {
     this.rank = transport.rank;
     this.size = transport.size;
     this.clock = options.clock ?? realClock;
-    this.eagerLimit = options.eagerLimit ?? MPI_DEFAULTS.eagerLimit;
+    this.eagerLimit = options.eagerLimit ?? transport.eagerLimit ?? MPI_DEFAULTS.eagerLimit;
     this.maxUnexpected = options.maxUnexpectedMessages ?? MPI_DEFAULTS.maxUnexpectedMessages;
     this.maxUnexpectedBytes = options.maxUnexpectedBytes ?? MPI_DEFAULTS.maxUnexpectedBytes;
     this.maxMessageBytes = options.maxMessageBytes ?? MPI_DEFAULTS.maxMessageBytes;

@@ -29,6 +29,12 @@ export interface Transport {
    */
   readonly copiesUpTo: number;
   /**
+   * The largest message this transport carries best eagerly (in one packet, buffered at the receiver if
+   * no receive is posted); larger ones go by rendezvous. The engine's default unless the program sets
+   * `eagerLimit`; without it, MPI_DEFAULTS.eagerLimit.
+   */
+  readonly eagerLimit?: number;
+  /**
    * Queues a packet for world rank `dest` (never the sender itself). Returns undefined when it was handed
    * off at once (the common case: no promise per packet); else a promise that resolves once it is handed
    * off, waiting under flow control, or rejects with the transport's error when the peer is gone.
