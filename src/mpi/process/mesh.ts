@@ -2,7 +2,7 @@
 // Each packet is one stream message: its 28-byte header, with a small body inline (flag Inline), or
 // followed by one more message for a large body (which the stream then writes without copying).
 import { rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProtocolError } from '../../errors.ts';
 import { formatAddress, parseAddress } from '../../net/address.ts';
@@ -97,19 +97,45 @@ function handedOff(sending: Promise<void>): Promise<void> | undefined {
   return sending === SENT ? undefined : sending;
 }
 
+/**
+ * After a packet comes or goes, a rank keeps its event loop turning (setImmediate, so libuv polls its
+ * sockets without sleeping) for this long, µs, when the job has no more ranks than the machine has cores.
+ * A reply that comes within it is read at once: on a virtual machine an idle core's wake-up alone cost
+ * 30–40 µs here. Past it the loop sleeps again, so an idle rank does not burn its core.
+ */
+export const KEEP_AWAKE_US = 50;
+
 /** The process transport: one ordered message stream to every other rank. */
 export class MeshTransport implements Transport {
   /** Small bodies are copied into their packet's message before `send` returns. */
   readonly copiesUpTo = INLINE_BYTES;
   private sink: TransportSink | undefined;
   private closing = false;
+  private readonly keepAwakeMs: number;
+  private lastActivity = 0;
+  private awake = false;
 
   constructor(
     readonly rank: number,
     readonly size: number,
     private readonly streams: readonly (MessageStream | undefined)[],
     private readonly shared?: SharedFiles,
-  ) {}
+  ) {
+    this.keepAwakeMs = size <= availableParallelism() ? KEEP_AWAKE_US / 1000 : 0;
+  }
+
+  // Notes traffic and, if the loop is not kept turning already, turns it until KEEP_AWAKE_US pass without any.
+  private active(): void {
+    if (this.keepAwakeMs === 0) return;
+    this.lastActivity = performance.now();
+    if (this.awake) return;
+    this.awake = true;
+    const turn = () => {
+      if (!this.closing && performance.now() - this.lastActivity < this.keepAwakeMs) setImmediate(turn);
+      else this.awake = false;
+    };
+    setImmediate(turn);
+  }
 
   sharedMemory(context: number): SharedMemory | undefined {
     return this.shared?.scope(context);
@@ -117,6 +143,7 @@ export class MeshTransport implements Transport {
 
   send(dest: number, header: Header, body: Uint8Array | null, borrowed = false): Promise<void> | undefined {
     const stream = this.streams[dest]!;
+    this.active();
     if (!body || body.length <= INLINE_BYTES) {
       // One stream message instead of two: for small messages the copy costs less than a second frame.
       const message = new Uint8Array(HEADER_BYTES + (body?.length ?? 0));
@@ -164,6 +191,7 @@ export class MeshTransport implements Transport {
       for (;;) {
         let message = stream.tryReceive();
         if (message === undefined) message = await stream.receive();
+        this.active();
         if (message === null) {
           // The peer finalized: it sent everything it will send.
           if (!this.closing) sink.peerLeft(peer);
