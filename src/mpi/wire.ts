@@ -94,14 +94,14 @@ export function readHeader(bytes: Uint8Array, at: number): Header {
 }
 
 // Big-endian 32-bit fields by hand: cheaper than a DataView over each packet.
-function writeU32(bytes: Uint8Array, at: number, value: number): void {
+export function writeU32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = value >>> 24;
   bytes[at + 1] = value >>> 16;
   bytes[at + 2] = value >>> 8;
   bytes[at + 3] = value;
 }
 
-function readU32(bytes: Uint8Array, at: number): number {
+export function readU32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 

@@ -9,7 +9,7 @@
 import { DecodeError } from '../../errors.ts';
 import { decodeFail } from '../check.ts';
 import { field, lit, pathExpr, Source, type Path } from '../codegen.ts';
-import { defaultOf, fault, mergeMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
+import { concat, defaultOf, fault, mergeMessage, readRecord, readScalar, readString, type DecodeLimits } from './decode.ts';
 import type { FieldPlan, MessagePlan, Node } from './plan.ts';
 import { keepUnknownFields } from './unknown.ts';
 import { readShortString } from './short-strings.ts';
@@ -34,19 +34,6 @@ function indexed(err: unknown, base: string, i: number): unknown {
   if (typeof p !== 'string' || !p.startsWith(base)) return err;
   const path = `${base}[${i}]${p.slice(base.length)}`;
   return new DecodeError(err.message.replace(`(${p})`, `(${path})`), { ...err.context, path });
-}
-
-/** Joins byte chunks of unknown records. */
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }
 
 /** The compiled decoder of `plan` and of the messages it nests directly. */

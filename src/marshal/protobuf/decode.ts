@@ -101,7 +101,8 @@ function caseValue(p: OneofPlan, index: number, v: unknown): Record<string, unkn
   return unionValue(p.union, index, label, v);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** Joins byte chunks (of unknown records). */
+export function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);

@@ -16,7 +16,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { ProtocolError } from '../../errors.ts';
 import { MpiRankFailedError } from '../errors.ts';
 import type { Transport, TransportSink } from '../transport.ts';
-import { hasBody, HEADER_BYTES, Kind, readHeader, writeHeader, type Header } from '../wire.ts';
+import { hasBody, HEADER_BYTES, Kind, readHeader, readU32, writeHeader, writeU32, type Header } from '../wire.ts';
 import { Ring } from './ring.ts';
 import { SlabPool, type SlabRun } from './slabs.ts';
 import { waitAsync } from './wait-async.ts';
@@ -341,15 +341,4 @@ export class ThreadTransport implements Transport {
       });
     }
   }
-}
-
-function writeU32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = value >>> 16;
-  bytes[at + 2] = value >>> 8;
-  bytes[at + 3] = value;
-}
-
-function readU32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
