@@ -2,6 +2,7 @@
 // timed ones, averaged. Rank 0 prints one JSON line per measurement: {case, metric, unit, value}.
 // Usage (through the launcher): osu.ts p2p|collectives ROUNDS [--quick]
 import { init, SUM } from '../../src/mpi/index.ts';
+import { bandwidth, pingPong } from './osu-measures.ts';
 
 const [kind, roundsText] = process.argv.slice(2);
 const quick = process.argv.includes('--quick');
@@ -9,43 +10,6 @@ const rounds = Number(roundsText ?? 3);
 const world = await init();
 const { rank } = world;
 const report = (name: string, metric: string, unit: string, value: number) => rank === 0 && console.log(JSON.stringify({ case: name, metric, unit, value }));
-
-async function pingPong(bytes: number, iterations: number, warmup: number): Promise<number> {
-  const buffer = new Uint8Array(bytes);
-  const into = new Uint8Array(bytes);
-  let started = 0;
-  for (let i = 0; i < warmup + iterations; i++) {
-    if (i === warmup) started = performance.now();
-    if (rank === 0) {
-      await world.send(buffer, 1, 1);
-      await world.recv(1, 1, { into });
-    } else if (rank === 1) {
-      await world.recv(0, 1, { into });
-      await world.send(buffer, 0, 1);
-    }
-  }
-  return ((performance.now() - started) * 1000) / (2 * iterations); // µs one way
-}
-
-// `into`: every receive of the window into one array, as OSU's osu_bw and osu.c do; else each returns a new one.
-async function bandwidth(bytes: number, window: number, iterations: number, warmup: number, into: boolean): Promise<number> {
-  const buffer = new Uint8Array(bytes);
-  const target = new Uint8Array(bytes);
-  let started = 0;
-  for (let i = 0; i < warmup + iterations; i++) {
-    if (i === warmup) started = performance.now();
-    if (rank === 0) {
-      await Promise.all(Array.from({ length: window }, () => world.isend(buffer, 1, 2).wait()));
-      await world.recv(1, 3);
-    } else if (rank === 1) {
-      const rs = Array.from({ length: window }, () => (into ? world.irecv(0, 2, { into: target }) : world.irecv(0, 2)));
-      await Promise.all(rs.map((r) => r.wait()));
-      await world.send(0, 0, 3);
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  return (bytes * window * iterations) / seconds / 1e6; // MB/s
-}
 
 async function collective(run: () => Promise<unknown>, iterations: number, warmup: number): Promise<number> {
   let started = 0;
@@ -65,10 +29,10 @@ const n = (x: number) => Math.max(2, Math.round(x * scale));
 for (let round = 0; round < rounds; round++) {
   if (kind === 'p2p') {
     for (const [bytes, label, iterations] of [[8, '8B', 2000], [1024, '1KiB', 2000], [64 * 1024, '64KiB', 300], [1024 * 1024, '1MiB', 40]] as const) {
-      report(`ping-pong latency ${label}`, 'latency', 'µs', await pingPong(bytes, n(iterations), n(iterations / 10)));
+      report(`ping-pong latency ${label}`, 'latency', 'µs', await pingPong(world, bytes, n(iterations), n(iterations / 10)));
     }
-    report('one-way bandwidth 1MiB window 64', 'bandwidth', 'MB/s', await bandwidth(1024 * 1024, 64, n(5), 1, true));
-    report('one-way bandwidth 1MiB window 64, new arrays', 'bandwidth', 'MB/s', await bandwidth(1024 * 1024, 64, n(5), 1, false));
+    report('one-way bandwidth 1MiB window 64', 'bandwidth', 'MB/s', await bandwidth(world, 1024 * 1024, 64, n(5), 1, true));
+    report('one-way bandwidth 1MiB window 64, new arrays', 'bandwidth', 'MB/s', await bandwidth(world, 1024 * 1024, 64, n(5), 1, false));
   } else {
     const values = new Float64Array(1_000_000).fill(rank);
     report('allreduce 1M float64 (4 ranks)', 'time', 'ms', await collective(() => world.allreduce(values, SUM), n(10), 2));
