@@ -191,23 +191,25 @@ export class TestNet {
   async smcroute(host: string, config: string, expect: RegExp): Promise<void> {
     const conf = join(this.tmp, `${host}.conf`);
     writeFileSync(conf, config);
-    const child = spawn(
-      'ip',
-      ['netns', 'exec', this.ns(host), 'smcrouted', '-n', '-N', '-f', conf, '-i', `courier-${process.pid}-${host}`, '-u', join(this.tmp, `${host}.sock`), '-P', join(this.tmp, `${host}.pid`), '-l', 'notice'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const daemon = this.daemon(['netns', 'exec', this.ns(host), 'smcrouted', '-n', '-N', '-f', conf, '-i', `courier-${process.pid}-${host}`, '-u', join(this.tmp, `${host}.sock`), '-P', join(this.tmp, `${host}.pid`), '-l', 'notice']);
+    for (let i = 0; i < 100; i++) {
+      if (expect.test(ip('-n', this.ns(host), 'mroute', 'show'))) return;
+      if (daemon.exited()) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`smcrouted in ${host} did not install ${expect} (routes: ${ip('-n', this.ns(host), 'mroute', 'show').trim()}; output: ${daemon.output().trim()})`);
+  }
+
+  // Runs `ip ARGS` (a daemon in a namespace) until the namespaces are removed, collecting what it prints.
+  private daemon(args: string[]): { output(): string; exited(): boolean } {
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     let exited = false;
     child.once('exit', () => (exited = true));
     this.processes.push({ stop: () => exited || child.kill('SIGKILL') });
-    for (let i = 0; i < 100; i++) {
-      if (expect.test(ip('-n', this.ns(host), 'mroute', 'show'))) return;
-      if (exited) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`smcrouted in ${host} did not install ${expect} (routes: ${ip('-n', this.ns(host), 'mroute', 'show').trim()}; output: ${output.trim()})`);
+    return { output: () => output, exited: () => exited };
   }
 
   /** Starts a process running `script` (a .ts file) in `host` with `arg`, speaking peer.ts's protocol; waits until it is ready. */
@@ -227,16 +229,7 @@ export class TestNet {
   pimd(host: string, config: string): () => string {
     const conf = join(this.tmp, `${host}-pimd.conf`);
     writeFileSync(conf, config);
-    const child = spawn('ip', ['netns', 'exec', this.ns(host), 'unshare', '-m', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec pimd -f -c ${conf} --loglevel=notice --debug=${process.env.PIMD_DEBUG ?? "pim_register,pim_jp"}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    let exited = false;
-    child.once('exit', () => (exited = true));
-    this.processes.push({ stop: () => exited || child.kill('SIGKILL') });
-    return () => output;
+    return this.daemon(['netns', 'exec', this.ns(host), 'unshare', '-m', 'sh', '-c', `mount -t tmpfs tmpfs /run && exec pimd -f -c ${conf} --loglevel=notice --debug=${process.env.PIMD_DEBUG ?? "pim_register,pim_jp"}`]).output;
   }
 
   /** Packets counted on an interface of a host (received and transmitted). */
