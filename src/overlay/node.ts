@@ -11,7 +11,7 @@ import { Prng } from '../net/prng.ts';
 import { MAX_UDP_PAYLOAD } from '../net/udp.ts';
 import { compareDistance } from './distance.ts';
 import { checkId, idFromKey, randomId, sameId, type NodeId } from './id.ts';
-import { type Contact, type LinkStats } from './link.ts';
+import type { Contact, LinkStats } from './link.ts';
 import { runLookup, type LookupResult } from './lookup.ts';
 import { FLAG_READ_ONLY, MAX_CONTACTS_PER_REPLY, REPLY_OF, WIRE_VERSION, wireCodec, type WireBody, type WireCodec, type WireMessage, type WireRoute } from './messages.ts';
 import { resolveLimits } from './limits.ts';
